@@ -1,0 +1,44 @@
+"""The app factory: a wired Socket.IO server and the ASGI app that serves it."""
+
+from __future__ import annotations
+
+import logging
+
+import socketio
+
+from .config import Settings, load_settings
+from .connections import ConnectionManager
+from .connections import manager as default_manager
+from .dashboard import create_dashboard_app
+from .events import register_events
+from .logging_config import LOGGER_NAME
+
+
+def create_socketio_server(settings: Settings,
+                           manager: ConnectionManager | None = None) -> socketio.AsyncServer:
+    """A Socket.IO server with the hub's handlers, keeping ``manager`` up to date."""
+    origins = settings.cors_allowed_origins
+    sio = socketio.AsyncServer(
+        # Always ASGI: without it python-socketio picks aiohttp whenever it is installed.
+        async_mode="asgi",
+        cors_allowed_origins="*" if origins == ["*"] else origins,
+        ping_interval=settings.ping_interval,
+        ping_timeout=settings.ping_timeout,
+        max_http_buffer_size=settings.max_http_buffer_size,
+        logger=logging.getLogger(f"{LOGGER_NAME}.socketio"),
+        engineio_logger=logging.getLogger(f"{LOGGER_NAME}.engineio"),
+    )
+    register_events(sio, default_manager if manager is None else manager, settings)
+    return sio
+
+
+def create_app(settings: Settings | None = None, manager: ConnectionManager | None = None,
+               sio: socketio.AsyncServer | None = None) -> socketio.ASGIApp:
+    """The whole hub as one ASGI app: Socket.IO at ``/socket.io/``, the dashboard elsewhere.
+
+    With no arguments it is built from the global settings and the global manager.
+    """
+    settings = load_settings() if settings is None else settings
+    manager = default_manager if manager is None else manager
+    sio = create_socketio_server(settings, manager) if sio is None else sio
+    return socketio.ASGIApp(sio, other_asgi_app=create_dashboard_app(manager))

@@ -1,0 +1,171 @@
+"""The hub's settings: defaults, then the user's config file, then ``SOCKETIO_*`` variables.
+
+The config file is TOML in the user's config directory (``config_file_path()``); the
+desktop app's settings dialog writes the same file.  ``SOCKETIO_CONFIG_FILE`` points
+at another file, which is how tests keep away from the real one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .network import IPNetwork
+
+APP_NAME = "socketio-tray"
+ENV_PREFIX = "SOCKETIO_"
+DEFAULT_PORT = 8765
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def config_file_path() -> Path:
+    """Where the settings file lives: ``SOCKETIO_CONFIG_FILE`` or the user's config dir."""
+    override = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def _split_list(value: Any) -> Any:
+    """Accept ``"a, b"`` as well as a list, so env variables need no JSON."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the hub can be told; each field is also ``SOCKETIO_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    host: str = Field("0.0.0.0", description="address to bind; 0.0.0.0 serves the whole LAN")
+    port: int = Field(DEFAULT_PORT, ge=0, le=65535, description="TCP port; 0 picks a free one")
+    logger_level: LogLevel = "INFO"
+    ping_interval: float = Field(25.0, gt=0, le=3600)
+    ping_timeout: float = Field(20.0, gt=0, le=3600)
+    max_http_buffer_size: int = Field(1_000_000, ge=1024, le=100_000_000)
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    auth_token: str | None = Field(None, description="when set, clients must present it")
+    dashboard_token: str | None = None
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
+    max_connections: int = Field(10_000, ge=1, le=1_000_000)
+
+    @field_validator("host")
+    @classmethod
+    def _check_host(cls, value: str) -> str:
+        value = value.strip()
+        if value == "localhost":
+            return value
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValueError("must be an IP address such as 0.0.0.0 or 127.0.0.1") from None
+
+    @field_validator("logger_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("cors_allowed_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("auth_token", "dashboard_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [ipaddress.ip_network(v, strict=False) if isinstance(v, str) else v
+                    for v in value]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Earlier sources win: explicit arguments, then the environment, then the file.
+        return (init_settings, env_settings, _ConfigFileSource(settings_cls))
+
+
+class _ConfigFileSource(TomlConfigSettingsSource):
+    """The TOML config file, with a readable error when it is not TOML at all."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        self.path = config_file_path()
+        super().__init__(settings_cls, toml_file=self.path)
+
+    def _read_file(self, file_path: Path) -> dict[str, Any]:
+        try:
+            return super()._read_file(file_path)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"config file {file_path}: not valid TOML ({exc})") from None
+        except OSError as exc:
+            raise SettingsError(f"config file {file_path}: cannot be read ({exc})") from None
+
+
+class SettingsError(ValueError):
+    """A setting is invalid; the message is one line that names it and says why."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn pydantic's report into ``SOCKETIO_PORT: must be ... (got '-1')`` lines."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"][:1]) or "settings"
+        got = item.get("input")
+        shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{ENV_PREFIX}{name.upper()}: {message} (got {shown})")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings now; raise ``SettingsError`` with one clear line if any is bad."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(f"invalid setting: {describe_validation_error(exc)}") from None
+
+
+@cache
+def _global_settings() -> Settings:
+    return load_settings()
+
+
+def __getattr__(name: str) -> Settings:
+    # ``settings`` is read on first use, so that importing this module never fails
+    # and a bad value surfaces where the caller can report it.
+    if name == "settings":
+        return _global_settings()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,135 @@
+"""The hub protocol: what a LAN client can do once connected (see the README's table)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import socketio
+
+from .config import Settings
+from .connections import Connection, ConnectionManager
+from .network import client_ip, header_values
+
+logger = logging.getLogger(__name__)
+
+MAX_ROOM_LENGTH = 128
+MAX_NAME_LENGTH = 64
+MAX_USER_AGENT_LENGTH = 256
+
+
+def _clean_text(value: str, limit: int) -> str:
+    """Drop control characters and cut to ``limit``: these strings reach logs and tables."""
+    return "".join(ch for ch in value if ch.isprintable())[:limit]
+
+
+def _room_error(room: Any) -> str | None:
+    if not isinstance(room, str):
+        return "room must be a string"
+    if not 1 <= len(room) <= MAX_ROOM_LENGTH:
+        return f"room must be 1 to {MAX_ROOM_LENGTH} characters long"
+    return None
+
+
+def _check_auth(auth: Any, settings: Settings) -> str | None:
+    """The client's name from the auth payload; raises ``ConnectionRefusedError`` if refused."""
+    if auth is not None and not isinstance(auth, Mapping):
+        raise ConnectionRefusedError('auth must be an object: {"token": ..., "name": ...}')
+    auth = auth or {}
+    if settings.auth_token is not None:
+        token = auth.get("token")
+        if not isinstance(token, str) or not hmac.compare_digest(
+            token.encode(), settings.auth_token.encode()
+        ):
+            reason = "missing" if token is None else "wrong"
+            raise ConnectionRefusedError(f"authentication failed: {reason} token")
+    name = auth.get("name")
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise ConnectionRefusedError("name must be a string")
+    return _clean_text(name, MAX_NAME_LENGTH) or None
+
+
+def register_events(sio: socketio.AsyncServer, manager: ConnectionManager,
+                    settings: Settings) -> None:
+    """Attach the hub's handlers to ``sio``; they keep ``manager`` equal to the live clients."""
+
+    def refresh_transport(sid: str) -> None:
+        # python-engineio has no upgrade event; each event from the client is a chance
+        # to notice that it has moved from polling to websocket.
+        connection = manager.get(sid)
+        if connection is not None and connection.transport != "websocket":
+            manager.set_transport(sid, sio.transport(sid))
+
+    def rooms_of(sid: str) -> list[str]:
+        connection = manager.get(sid)
+        return sorted(connection.rooms) if connection else []
+
+    @sio.event
+    async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        name = _check_auth(auth, settings)
+        if manager.count() >= settings.max_connections:
+            raise ConnectionRefusedError(
+                f"server full: at most {settings.max_connections} clients may connect"
+            )
+        scope = environ.get("asgi.scope", {})
+        agents = header_values(scope, b"user-agent")
+        connection = Connection(
+            sid=sid,
+            client_ip=client_ip(scope, settings.trusted_proxies),
+            transport=sio.transport(sid),
+            user_agent=_clean_text(agents[0], MAX_USER_AGENT_LENGTH) if agents else "",
+            name=name,
+        )
+        await sio.save_session(sid, {"name": name})
+        manager.add(connection)
+        logger.info("client connected sid=%s ip=%s name=%r transport=%s",
+                    sid, connection.client_ip, name, connection.transport)
+
+    @sio.event
+    async def disconnect(sid: str, reason: Any = None) -> None:
+        if manager.remove(sid) is not None:
+            logger.info("client disconnected sid=%s reason=%s", sid, reason)
+
+    @sio.event
+    async def join(sid: str, room: Any = None) -> dict[str, Any]:
+        refresh_transport(sid)
+        error = _room_error(room)
+        if error:
+            return {"ok": False, "error": error}
+        await sio.enter_room(sid, room)
+        manager.add_room(sid, room)
+        return {"ok": True, "rooms": rooms_of(sid)}
+
+    @sio.event
+    async def leave(sid: str, room: Any = None) -> dict[str, Any]:
+        refresh_transport(sid)
+        error = _room_error(room)
+        if error:
+            return {"ok": False, "error": error}
+        await sio.leave_room(sid, room)
+        manager.remove_room(sid, room)
+        return {"ok": True, "rooms": rooms_of(sid)}
+
+    @sio.event
+    async def message(sid: str, data: Any = None) -> None:
+        refresh_transport(sid)
+        await sio.emit("message", {"from": sid, "data": data}, skip_sid=sid)
+
+    @sio.event
+    async def room_message(sid: str, payload: Any = None) -> dict[str, Any]:
+        refresh_transport(sid)
+        if not isinstance(payload, Mapping) or "room" not in payload:
+            return {"ok": False, "error": "expected {\"room\": ..., \"data\": ...}"}
+        room = payload["room"]
+        error = _room_error(room)
+        if error:
+            return {"ok": False, "error": error}
+        if room not in rooms_of(sid):
+            return {"ok": False, "error": f"not a member of room {room!r}: join it first"}
+        await sio.emit("message", {"from": sid, "room": room, "data": payload.get("data")},
+                       room=room, skip_sid=sid)
+        return {"ok": True}

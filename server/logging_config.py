@@ -1,0 +1,45 @@
+"""One logger for the hub, with timestamped ``key=value`` lines."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+LOGGER_NAME = "server"
+FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+# The loggers whose records we show: ours (python-socketio and python-engineio are given
+# children of it) and uvicorn's ("uvicorn.error" propagates into "uvicorn").
+ROOT_LOGGERS = (LOGGER_NAME, "uvicorn")
+# The protocol libraries log a line per packet at INFO; keep them quiet unless debugging.
+CHATTY_LOGGERS = (f"{LOGGER_NAME}.socketio", f"{LOGGER_NAME}.engineio")
+
+
+def configure_logging(level: str = "INFO", log_file: Path | None = None) -> logging.Logger:
+    """Send the hub's records to stderr, or to ``log_file`` when given.
+
+    Calling it again replaces the handler it installed rather than adding a second.
+    A windowed build has no stderr (``sys.stderr`` is None) and must pass a file.
+    """
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
+    elif sys.stderr is not None:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.set_name(LOGGER_NAME)
+
+    for name in ROOT_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if h.get_name() == LOGGER_NAME]:
+            logger.removeHandler(old)
+            old.close()
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+    quiet = level if logging.getLevelName(level) == logging.DEBUG else "WARNING"
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
+    return logging.getLogger(LOGGER_NAME)

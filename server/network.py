@@ -1,0 +1,81 @@
+"""Addresses: who a peer really is, and where this machine can be reached on the LAN."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import ifaddr
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+UNKNOWN_ADDRESS = "unknown"
+
+
+def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # "[::1]:port" as some proxies write it
+        text = text[1 : text.index("]")]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+                trusted: Iterable[IPNetwork]) -> bool:
+    return any(address.version == net.version and address in net for net in trusted)
+
+
+def header_values(scope: Mapping[str, Any], name: bytes) -> list[str]:
+    """All values of one request header from an ASGI scope, decoded leniently."""
+    return [value.decode("latin-1") for key, value in scope.get("headers", ()) if key == name]
+
+
+def client_ip(scope: Mapping[str, Any], trusted_proxies: Sequence[IPNetwork] = ()) -> str:
+    """The address of the client behind an ASGI request.
+
+    The direct peer comes from the scope (python-engineio's ``REMOTE_ADDR`` is a constant
+    under ASGI).  ``X-Forwarded-For`` is believed only when that peer is a trusted proxy,
+    and then read from the right, stopping at the first hop that is not trusted, so a
+    client cannot put a made-up address in front of the chain.
+    """
+    peer = scope.get("client")
+    if not peer:
+        return UNKNOWN_ADDRESS
+    peer_ip = _parse_ip(str(peer[0]))
+    if peer_ip is None:
+        return str(peer[0])[:64]
+    if not trusted_proxies or not _is_trusted(peer_ip, trusted_proxies):
+        return str(peer_ip)
+
+    hops = [hop for value in header_values(scope, b"x-forwarded-for") for hop in value.split(",")]
+    address = peer_ip
+    for hop in reversed(hops):
+        hop_ip = _parse_ip(hop)
+        if hop_ip is None:
+            break  # garbage in the chain: trust nothing to its left
+        address = hop_ip
+        if not _is_trusted(hop_ip, trusted_proxies):
+            break
+    return str(address)
+
+
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback and link-local, for display."""
+    found: list[str] = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if not ip.is_IPv4:
+                continue
+            address = ipaddress.IPv4Address(ip.ip)
+            if address.is_loopback or address.is_link_local or str(address) in found:
+                continue
+            found.append(str(address))
+    return found
+
+
+def reachable_urls(host: str, port: int) -> list[str]:
+    """The URLs at which a server bound to ``host:port`` can be opened."""
+    hosts = [*lan_addresses(), "127.0.0.1"] if host in ("0.0.0.0", "::") else [host]
+    return [f"http://{h if ':' not in h else f'[{h}]'}:{port}" for h in hosts]

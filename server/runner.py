@@ -1,0 +1,166 @@
+"""Serving the hub with uvicorn: start, stop and the headless ``run_server()``.
+
+``HubServer`` is the one controller both front ends use.  It binds the socket itself
+(uvicorn would ``sys.exit`` on a busy port), never lets uvicorn take the signals, and
+stops by closing every Socket.IO session first, so that parked long-polling requests
+do not hold the shutdown for a whole poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import socket
+from collections.abc import Iterator
+
+import uvicorn
+
+from .app import create_app, create_socketio_server
+from .config import Settings
+from .connections import ConnectionManager
+from .network import reachable_urls
+
+logger = logging.getLogger(__name__)
+
+GRACEFUL_SHUTDOWN_SECONDS = 1
+LISTEN_BACKLOG = 2048
+
+
+class PortInUseError(OSError):
+    """The configured address and port cannot be bound (taken, or not this machine's)."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+        self.host = host
+        self.port = port
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``, or ``PortInUseError`` saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    address = "127.0.0.1" if host == "localhost" else host
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if hasattr(socket, "SO_REUSEADDR") and not hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
+            # POSIX: allow a quick restart over TIME_WAIT.  (On Windows the same option
+            # would let two servers share a port, so it is left off there.)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        sock.listen(LISTEN_BACKLOG)
+    except OSError as exc:
+        sock.close()
+        reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise PortInUseError(host, port, reason or str(exc)) from None
+    sock.setblocking(False)
+    return sock
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn that leaves the signals to whoever runs it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class HubServer:
+    """One hub on one port: ``await start()``, ``await stop()``, and what it is doing."""
+
+    def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
+        self.settings = settings
+        self.manager = ConnectionManager() if manager is None else manager
+        self.sio = create_socketio_server(settings, self.manager)
+        self.app = create_app(settings, self.manager, self.sio)
+        self._uvicorn: _EmbeddedUvicorn | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._port: int | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @property
+    def port(self) -> int | None:
+        """The port actually bound (useful with port 0), or None when stopped."""
+        return self._port if self.is_running else None
+
+    @property
+    def urls(self) -> list[str]:
+        return reachable_urls(self.settings.host, self.port) if self.port else []
+
+    async def start(self) -> None:
+        """Bind and start serving; raises ``PortInUseError`` and leaves nothing running."""
+        if self.is_running:
+            return
+        sock = bind_socket(self.settings.host, self.settings.port)
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,  # we decide whom to believe: see network.client_ip
+            server_header=False,
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            ws_max_size=self.settings.max_http_buffer_size + 1024,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            lifespan="off",
+        )
+        self._uvicorn = _EmbeddedUvicorn(config)
+        self._task = asyncio.create_task(self._serve(sock), name="uvicorn")
+        # uvicorn offers a flag, not an event, for "listening now".
+        while not self._uvicorn.started and not self._task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        if self._task.done():
+            await self._task  # startup failed: surface uvicorn's exception
+        for url in self.urls:
+            logger.info("serving Socket.IO and the dashboard at %s", url)
+
+    async def _serve(self, sock: socket.socket) -> None:
+        assert self._uvicorn is not None
+        try:
+            await self._uvicorn.serve(sockets=[sock])
+        except SystemExit as exc:  # uvicorn's way of failing; never end the process
+            raise RuntimeError(f"uvicorn stopped with status {exc.code}") from None
+        finally:
+            sock.close()
+
+    async def stop(self) -> None:
+        """Disconnect every client, then stop uvicorn; safe to call when not running."""
+        if self._uvicorn is None or self._task is None:
+            return
+        if self.sio.eio.sockets:
+            await self.sio.eio.disconnect()  # closes every session, releasing parked polls
+        await self.sio.shutdown()
+        self._uvicorn.should_exit = True
+        with contextlib.suppress(Exception):
+            await self._task
+        self._uvicorn = None
+        self._task = None
+        logger.info("server stopped")
+
+    async def serve_until_signalled(self) -> None:
+        """Start, serve until SIGINT or SIGTERM, then stop: the headless main loop."""
+        loop = asyncio.get_running_loop()
+        stop_requested = asyncio.Event()
+        signals = (signal.SIGINT, signal.SIGTERM)
+        for sig in signals:
+            loop.add_signal_handler(sig, stop_requested.set)
+        try:
+            await self.start()
+            waiter = asyncio.create_task(stop_requested.wait())
+            assert self._task is not None
+            await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+        finally:
+            await self.stop()
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+
+
+def run_server(settings: Settings) -> None:
+    """Serve headless until SIGINT or SIGTERM; raises ``PortInUseError`` if it cannot bind."""
+    asyncio.run(HubServer(settings).serve_until_signalled())
