@@ -12,13 +12,14 @@ from .connections import manager as default_manager
 from .dashboard import create_dashboard_app
 from .events import register_events
 from .logging_config import LOGGER_NAME
+from .protocol import HubSocketIOServer
 
 
 def create_socketio_server(settings: Settings,
-                           manager: ConnectionManager | None = None) -> socketio.AsyncServer:
+                           manager: ConnectionManager | None = None) -> HubSocketIOServer:
     """A Socket.IO server with the hub's handlers, keeping ``manager`` up to date."""
     origins = settings.cors_allowed_origins
-    sio = socketio.AsyncServer(
+    sio = HubSocketIOServer(
         # Always ASGI: without it python-socketio picks aiohttp whenever it is installed.
         async_mode="asgi",
         cors_allowed_origins="*" if origins == ["*"] else origins,

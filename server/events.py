@@ -7,11 +7,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import socketio
+from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .config import Settings
 from .connections import Connection, ConnectionManager
 from .network import client_ip, header_values
+from .protocol import HubSocketIOServer
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ def _room_error(room: Any) -> str | None:
 
 
 def _check_auth(auth: Any, settings: Settings) -> str | None:
-    """The client's name from the auth payload; raises ``ConnectionRefusedError`` if refused."""
+    """The client's name from the auth payload; raises ``Refused`` if refused."""
     if auth is not None and not isinstance(auth, Mapping):
-        raise ConnectionRefusedError('auth must be an object: {"token": ..., "name": ...}')
+        raise Refused('auth must be an object: {"token": ..., "name": ...}')
     auth = auth or {}
     if settings.auth_token is not None:
         token = auth.get("token")
@@ -44,25 +45,19 @@ def _check_auth(auth: Any, settings: Settings) -> str | None:
             token.encode(), settings.auth_token.encode()
         ):
             reason = "missing" if token is None else "wrong"
-            raise ConnectionRefusedError(f"authentication failed: {reason} token")
+            raise Refused(f"authentication failed: {reason} token")
     name = auth.get("name")
     if name is None:
         return None
     if not isinstance(name, str):
-        raise ConnectionRefusedError("name must be a string")
+        raise Refused("name must be a string")
     return _clean_text(name, MAX_NAME_LENGTH) or None
 
 
-def register_events(sio: socketio.AsyncServer, manager: ConnectionManager,
+def register_events(sio: HubSocketIOServer, manager: ConnectionManager,
                     settings: Settings) -> None:
     """Attach the hub's handlers to ``sio``; they keep ``manager`` equal to the live clients."""
-
-    def refresh_transport(sid: str) -> None:
-        # python-engineio has no upgrade event; each event from the client is a chance
-        # to notice that it has moved from polling to websocket.
-        connection = manager.get(sid)
-        if connection is not None and connection.transport != "websocket":
-            manager.set_transport(sid, sio.transport(sid))
+    sio.on_transport_upgrade(lambda sid: manager.set_transport(sid, "websocket"))
 
     def rooms_of(sid: str) -> list[str]:
         connection = manager.get(sid)
@@ -72,7 +67,7 @@ def register_events(sio: socketio.AsyncServer, manager: ConnectionManager,
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         name = _check_auth(auth, settings)
         if manager.count() >= settings.max_connections:
-            raise ConnectionRefusedError(
+            raise Refused(
                 f"server full: at most {settings.max_connections} clients may connect"
             )
         scope = environ.get("asgi.scope", {})
@@ -96,7 +91,6 @@ def register_events(sio: socketio.AsyncServer, manager: ConnectionManager,
 
     @sio.event
     async def join(sid: str, room: Any = None) -> dict[str, Any]:
-        refresh_transport(sid)
         error = _room_error(room)
         if error:
             return {"ok": False, "error": error}
@@ -106,7 +100,6 @@ def register_events(sio: socketio.AsyncServer, manager: ConnectionManager,
 
     @sio.event
     async def leave(sid: str, room: Any = None) -> dict[str, Any]:
-        refresh_transport(sid)
         error = _room_error(room)
         if error:
             return {"ok": False, "error": error}
@@ -116,12 +109,10 @@ def register_events(sio: socketio.AsyncServer, manager: ConnectionManager,
 
     @sio.event
     async def message(sid: str, data: Any = None) -> None:
-        refresh_transport(sid)
         await sio.emit("message", {"from": sid, "data": data}, skip_sid=sid)
 
     @sio.event
     async def room_message(sid: str, payload: Any = None) -> dict[str, Any]:
-        refresh_transport(sid)
         if not isinstance(payload, Mapping) or "room" not in payload:
             return {"ok": False, "error": "expected {\"room\": ..., \"data\": ...}"}
         room = payload["room"]

@@ -26,6 +26,7 @@ from .network import reachable_urls
 logger = logging.getLogger(__name__)
 
 GRACEFUL_SHUTDOWN_SECONDS = 1
+CLOSE_PACKET_GRACE_SECONDS = 0.3
 LISTEN_BACKLOG = 2048
 
 
@@ -103,7 +104,7 @@ class HubServer:
             access_log=False,
             proxy_headers=False,  # we decide whom to believe: see network.client_ip
             server_header=False,
-            ws="websockets-sansio",
+            ws="websockets",
             ws_per_message_deflate=False,
             ws_max_size=self.settings.max_http_buffer_size + 1024,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
@@ -132,8 +133,7 @@ class HubServer:
         """Disconnect every client, then stop uvicorn; safe to call when not running."""
         if self._uvicorn is None or self._task is None:
             return
-        if self.sio.eio.sockets:
-            await self.sio.eio.disconnect()  # closes every session, releasing parked polls
+        await self.sio.eio.close_all_sessions(grace=CLOSE_PACKET_GRACE_SECONDS)
         await self.sio.shutdown()
         self._uvicorn.should_exit = True
         with contextlib.suppress(Exception):

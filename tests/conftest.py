@@ -1,0 +1,47 @@
+"""Shared fixtures: a real hub on 127.0.0.1 and real clients talking to it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Before anything imports Qt: without a display, pytest-qt would abort the interpreter.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never read or write the user's real config file, nor take settings from the caller.
+for _name in [n for n in os.environ if n.startswith("SOCKETIO_")]:
+    del os.environ[_name]
+os.environ["SOCKETIO_CONFIG_FILE"] = os.path.join(tempfile.mkdtemp(), "config.toml")
+
+from collections.abc import AsyncIterator, Awaitable, Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from clients import Client, JsClient, PyClient  # noqa: E402
+from support import running_hub  # noqa: E402
+
+from server.runner import HubServer  # noqa: E402
+
+ConnectClient = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[HubServer]:
+    """A hub with default settings on 127.0.0.1 and a free port."""
+    async with running_hub() as server:
+        yield server
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[ConnectClient]:
+    """``await clients(kind, url, transport, auth=None)``: connected clients, closed after."""
+    made: list[Client] = []
+
+    async def connect(kind: str, url: str, transport: str, auth: Any = None) -> Client:
+        client: Client = (PyClient if kind == "py" else JsClient)(url, transport, auth)
+        made.append(client)
+        await client.connect()
+        return client
+
+    yield connect
+    for client in made:
+        await client.close()
