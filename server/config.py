@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tempfile
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
+import tomli_w
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -156,6 +158,44 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(f"invalid setting: {describe_validation_error(exc)}") from None
+
+
+def read_config_file(path: Path | None = None) -> dict[str, Any]:
+    """The raw contents of the config file (empty if there is none)."""
+    path = config_file_path() if path is None else path
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise SettingsError(f"config file {path}: cannot be read ({exc})") from None
+
+
+def save_config_file(values: dict[str, Any], path: Path | None = None) -> Path:
+    """Merge ``values`` into the config file (None removes a key), atomically.
+
+    The values are checked first: what is saved is what the next start will accept.
+    The file holds tokens, so it is readable by its owner only.
+    """
+    path = config_file_path() if path is None else path
+    merged = {**read_config_file(path), **values}
+    merged = {key: value for key, value in merged.items() if value is not None}
+    try:
+        Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise SettingsError(f"invalid setting: {describe_validation_error(exc)}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".config-", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            tomli_w.dump(merged, file)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
 
 
 @cache
