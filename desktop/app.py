@@ -1,0 +1,192 @@
+"""The desktop app: wires the controller, model, window and tray, and owns the one way out.
+
+Every way to quit (tray Quit, window Quit, closing the window without a tray, SIGINT,
+SIGTERM) only sets one event.  ``DesktopApp.run()`` waits for it, then disconnects
+every client, stops uvicorn and returns: the Qt loop is never stopped under a pending
+coroutine (which is what ``QApplication.quit()`` would do).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import webbrowser
+from types import TracebackType
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from server.config import APP_NAME, Settings
+from server.logging_config import LOGGER_NAME, ROOT_LOGGERS
+
+from .actions import AppActions
+from .background import run_in_background
+from .connections_model import ConnectionsModel
+from .controller import HubController, State
+from .icons import state_icon
+from .log_panel import QtLogHandler
+from .loop import new_event_loop
+from .quit_signals import quit_on_signals
+from .settings_dialog import SettingsDialog
+from .single_instance import SingleInstance, instance_name
+from .tray import TrayIcon
+from .window import MainWindow
+
+logger = logging.getLogger(f"{LOGGER_NAME}.desktop")
+
+
+class DesktopApp(QObject):
+    """The tray app around one ``HubController``; ``await run()`` is its whole life."""
+
+    def __init__(self, settings: Settings, *, tray_available: bool | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        if tray_available is None:
+            tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.controller = HubController(settings, self)
+        self.model = ConnectionsModel(self.controller.manager, self)
+        self.actions = AppActions(self)
+        self.window = MainWindow(self.controller, self.model, self.actions,
+                                 hide_on_close=tray_available)
+        self.tray = TrayIcon(self.actions, self) if tray_available else None
+        self.settings_dialog: SettingsDialog | None = None
+        self.log_handler = QtLogHandler()
+        self.log_handler.line.connect(self.window.log_panel.appendPlainText)
+        self._quit_requested = asyncio.Event()
+
+        self.actions.show_window.triggered.connect(self.window.bring_forward)
+        self.actions.open_dashboard.triggered.connect(self.open_dashboard)
+        self.actions.copy_address.triggered.connect(self.copy_address)
+        self.actions.start_stop.triggered.connect(self.toggle_server)
+        self.actions.settings.triggered.connect(self.open_settings)
+        self.actions.quit.triggered.connect(self.request_quit)
+        self.controller.stateChanged.connect(self._on_state)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved):
+            signal.connect(self._update_tray)
+
+    async def run(self) -> int:
+        """Show the app, serve until asked to quit, shut down cleanly; the exit status."""
+        for name in ROOT_LOGGERS:
+            logging.getLogger(name).addHandler(self.log_handler)
+        try:
+            with quit_on_signals(asyncio.get_running_loop(), self.request_quit):
+                if self.tray is not None:
+                    self.tray.show()
+                else:
+                    logger.info("no system tray here: the window holds every command")
+                    self.window.bring_forward()
+                await self.controller.start()
+                await self._quit_requested.wait()
+                await self.shutdown()
+        finally:
+            for name in ROOT_LOGGERS:
+                logging.getLogger(name).removeHandler(self.log_handler)
+        return 0
+
+    def request_quit(self) -> None:
+        """The one way to quit: ``run()`` takes it from here."""
+        self._quit_requested.set()
+
+    async def shutdown(self) -> None:
+        """Disconnect every client, stop the server, take the app off the screen."""
+        logger.info("quitting")
+        await self.controller.stop()
+        self.model.detach()
+        if self.tray is not None:
+            self.tray.hide()
+        if self.settings_dialog is not None:
+            self.settings_dialog.reject()
+        self.window.hide()
+
+    # -- commands ------------------------------------------------------------------------
+
+    def toggle_server(self) -> None:
+        if self.controller.state is State.RUNNING:
+            run_in_background(self.controller.stop())
+        else:
+            run_in_background(self.controller.restart())
+
+    def open_dashboard(self) -> None:
+        url = self.controller.dashboard_url()
+        if url is not None:
+            webbrowser.open(url)
+
+    def copy_address(self) -> None:
+        if self.controller.urls:
+            self.window.copy_text(self.controller.urls[0])
+
+    def open_settings(self) -> None:
+        """The settings dialog, not blocking the loop; saving it restarts the server."""
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return
+        self.window.bring_forward()
+        dialog = SettingsDialog(self.controller.settings, self.window)
+        dialog.accepted.connect(lambda: self._apply_settings(dialog))
+        dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _apply_settings(self, dialog: SettingsDialog) -> None:
+        if dialog.settings is not None:
+            logger.info("settings saved: restarting the server")
+            run_in_background(self.controller.restart(dialog.settings))
+
+    def _forget_dialog(self, dialog: SettingsDialog) -> None:
+        if self.settings_dialog is dialog:
+            self.settings_dialog = None
+        dialog.deleteLater()
+
+    # -- keeping the tray and actions in step ----------------------------------------------
+
+    def _on_state(self, state: State) -> None:
+        self.actions.update_for(state)
+        self._update_tray()
+        if state is State.ERROR and self.tray is not None:
+            self.tray.showMessage("socketio-tray", self.controller.error or "",
+                                  QSystemTrayIcon.MessageIcon.Warning)
+
+    def _update_tray(self) -> None:
+        if self.tray is not None:
+            self.tray.update_for(self.controller, self.model.rowCount())
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException,
+                  trace: TracebackType | None) -> None:
+    """A Qt slot that raises is logged; the app and the server carry on."""
+    logger.error("unhandled exception in the GUI", exc_info=(kind, error, trace))
+
+
+def _log_loop_error(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    error = context.get("exception")
+    logger.error("event loop: %s", context.get("message"),
+                 exc_info=error if isinstance(error, BaseException) else None)
+
+
+def run_gui(settings: Settings) -> int:
+    """The tray app on one Qt + asyncio loop; 0 also when it handed over to a running one."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setQuitOnLastWindowClosed(False)
+    QGuiApplication.setWindowIcon(state_icon(State.RUNNING))
+
+    instance = SingleInstance(instance_name())
+    if not instance.claim():
+        print(f"{APP_NAME} is already running: its window was brought forward.")
+        return 0
+    loop = new_event_loop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(_log_loop_error)
+    sys.excepthook = _log_uncaught
+    try:
+        desktop = DesktopApp(settings)
+        instance.activationRequested.connect(desktop.window.bring_forward)
+        return loop.run_until_complete(desktop.run())
+    finally:
+        sys.excepthook = sys.__excepthook__
+        instance.release()
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,174 @@
+"""The GUI's one handle on the hub: a small ``QObject`` façade over ``HubServer``.
+
+Widgets bind to its signals and call its few methods; none of them touches uvicorn or
+python-socketio.  One ``ConnectionManager`` outlives every restart, so the table model
+subscribes once and a restart (new settings, new ``HubServer``) needs no rewiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from urllib.parse import quote
+
+from PySide6.QtCore import QObject, Signal
+
+from server.config import Settings
+from server.connections import ConnectionManager
+from server.logging_config import LOGGER_NAME
+from server.runner import HubServer, PortInUseError, bind_socket
+
+# A child of the hub's logger, so our lines share its handlers and the log panel.
+logger = logging.getLogger(f"{LOGGER_NAME}.desktop")
+
+FREE_PORT_SEARCH = 20
+"""How many ports above a busy one to try when suggesting another."""
+
+
+class State(enum.Enum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    ERROR = "error"
+
+
+class HubController(QObject):
+    """Start, stop and restart the in-process hub; say what it is doing through signals."""
+
+    stateChanged = Signal(object)
+    """The new ``State``; read ``port``, ``urls`` and ``error`` for the details."""
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.manager = ConnectionManager()
+        self._settings = settings
+        self._hub: HubServer | None = None
+        self._state = State.STOPPED
+        self._error: str | None = None
+        self._busy_port: int | None = None
+        self._lock = asyncio.Lock()
+
+    # -- what the GUI reads ------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def is_running(self) -> bool:
+        return self._state is State.RUNNING
+
+    @property
+    def port(self) -> int | None:
+        return self._hub.port if self._hub is not None else None
+
+    @property
+    def urls(self) -> list[str]:
+        return self._hub.urls if self._hub is not None else []
+
+    @property
+    def error(self) -> str | None:
+        """Why the last start failed, in one line; None unless the state is ERROR."""
+        return self._error
+
+    @property
+    def busy_port(self) -> int | None:
+        """The port that was taken when the last start failed on it."""
+        return self._busy_port
+
+    def dashboard_url(self) -> str | None:
+        """The first reachable dashboard URL, with its token when one is set."""
+        if not self.urls:
+            return None
+        url = self.urls[0] + "/"
+        if self._settings.dashboard_token:
+            url += "?token=" + quote(self._settings.dashboard_token, safe="")
+        return url
+
+    def suggest_free_port(self) -> int | None:
+        """A port above the busy one that can be bound right now, or None."""
+        if self._busy_port is None:
+            return None
+        for port in range(self._busy_port + 1, min(self._busy_port + FREE_PORT_SEARCH, 65536)):
+            try:
+                bind_socket(self._settings.host, port).close()
+            except PortInUseError:
+                continue
+            return port
+        return None
+
+    # -- what the GUI asks for -----------------------------------------------------------
+
+    async def start(self) -> bool:
+        """Start serving; on failure the state becomes ERROR and the app stays up."""
+        async with self._lock:
+            return await self._start()
+
+    async def stop(self) -> None:
+        """Disconnect every client and stop serving; safe when already stopped."""
+        async with self._lock:
+            await self._stop()
+
+    async def restart(self, settings: Settings | None = None) -> bool:
+        """Stop, take ``settings`` if given, and start again."""
+        async with self._lock:
+            await self._stop()
+            if settings is not None:
+                self._settings = settings
+            return await self._start()
+
+    async def disconnect_client(self, sid: str) -> None:
+        """Drop one client, as the server (the client is told, it does not reconnect)."""
+        if self._hub is not None and sid in self.manager:
+            logger.info("disconnecting client sid=%s at the user's request", sid)
+            await self._hub.sio.disconnect(sid)
+
+    # -- the phases ----------------------------------------------------------------------
+
+    async def _start(self) -> bool:
+        if self._state is State.RUNNING:
+            return True
+        self._set_state(State.STARTING)
+        hub = HubServer(self._settings, self.manager)
+        try:
+            await hub.start()
+        except PortInUseError as exc:
+            self._busy_port = exc.port if exc.port else None
+            return self._fail(str(exc))
+        except Exception as exc:  # a start that fails must not take the app down
+            logger.exception("the server could not start")
+            return self._fail(f"the server could not start: {exc}")
+        self._hub = hub
+        self._error = None
+        self._busy_port = None
+        self._set_state(State.RUNNING)
+        return True
+
+    def _fail(self, message: str) -> bool:
+        logger.error("%s", message)
+        self._error = message
+        self._set_state(State.ERROR)
+        return False
+
+    async def _stop(self) -> None:
+        if self._hub is None:
+            if self._state is State.ERROR:
+                self._error = None
+                self._set_state(State.STOPPED)
+            return
+        self._set_state(State.STOPPING)
+        try:
+            await self._hub.stop()
+        finally:
+            self._hub = None
+            self._set_state(State.STOPPED)
+
+    def _set_state(self, state: State) -> None:
+        self._state = state
+        self.stateChanged.emit(state)

@@ -1,0 +1,256 @@
+"""The main window: the live table of clients, where to reach the hub, and its log.
+
+It reads the hub only through ``HubController`` and the table model; every command it
+offers beyond the table's own is one of the shared ``AppActions``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from server.network import lan_addresses
+
+from .actions import AppActions
+from .background import run_in_background
+from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
+from .controller import HubController, State
+from .icons import state_icon
+from .log_panel import LogPanel
+from .qr import qr_pixmap
+
+
+class ErrorBanner(QFrame):
+    """Why the server is not running, and a way out when the port is taken."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet("ErrorBanner { background: #fdecea; border: 1px solid #d23f31; }"
+                           "QLabel { color: #8a1c12; }")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.use_port = QPushButton()
+        self.settings = QPushButton("Settings…")
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.use_port)
+        layout.addWidget(self.settings)
+
+
+class MainWindow(QMainWindow):
+    """The connected clients, the hub's addresses and QR code, its state and log."""
+
+    def __init__(self, controller: HubController, model: ConnectionsModel,
+                 actions: AppActions, *, hide_on_close: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.model = model
+        self.actions = actions
+        self.hide_on_close = hide_on_close
+        self.row_menu: QMenu | None = None
+        self._suggested_port: int | None = None
+        self._qr_text: str | None = None
+        self.setWindowTitle("socketio-tray")
+        self.resize(1100, 640)
+
+        server_menu = self.menuBar().addMenu("&Server")
+        for action in (actions.start_stop, actions.settings, actions.open_dashboard,
+                       actions.copy_address):
+            server_menu.addAction(action)
+        server_menu.addSeparator()
+        server_menu.addAction(actions.quit)
+
+        self.banner = ErrorBanner()
+        self.banner.hide()
+        self.banner.use_port.clicked.connect(self._use_suggested_port)
+        self.banner.settings.clicked.connect(actions.settings.trigger)
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by name, sid, address, transport or room")
+        self.filter.setClearButtonEnabled(True)
+        self.proxy = ConnectionsFilter(model, self)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = self._make_table()
+
+        self.addresses = QListWidget()
+        self.addresses.setToolTip("Double-click an address to copy it")
+        self.addresses.itemDoubleClicked.connect(lambda item: self.copy_text(item.text()))
+        copy_button = QPushButton("Copy address")
+        copy_button.clicked.connect(self._copy_selected_address)
+        self.qr = QLabel()
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.qr_caption = QLabel()
+        self.qr_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.qr_caption.setWordWrap(True)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(QLabel("<b>Reach this hub at</b>"))
+        side_layout.addWidget(self.addresses)
+        side_layout.addWidget(copy_button)
+        side_layout.addWidget(self.qr)
+        side_layout.addWidget(self.qr_caption)
+        side_layout.addStretch(1)
+
+        clients = QWidget()
+        clients_layout = QVBoxLayout(clients)
+        clients_layout.setContentsMargins(0, 0, 0, 0)
+        clients_layout.addWidget(self.filter)
+        clients_layout.addWidget(self.table)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(clients)
+        top.addWidget(side)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 1)
+        self.log_panel = LogPanel()
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(top)
+        body.addWidget(self.log_panel)
+        body.setStretchFactor(0, 4)
+        body.setStretchFactor(1, 1)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(body, 1)
+        self.setCentralWidget(central)
+
+        self.state_label = QLabel()
+        self.count_label = QLabel()
+        self.lan_label = QLabel()
+        for label in (self.state_label, self.count_label):
+            self.statusBar().addWidget(label)
+        self.statusBar().addPermanentWidget(self.lan_label)
+
+        controller.stateChanged.connect(self.refresh)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._refresh_count)
+        self.refresh()
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.proxy)
+        table.setSortingEnabled(True)
+        table.sortByColumn(Column.CONNECTED_SINCE, Qt.SortOrder.AscendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in ((Column.NAME, 140), (Column.SID, 190), (Column.CLIENT_IP, 120),
+                              (Column.TRANSPORT, 90), (Column.CONNECTED_SINCE, 150)):
+            table.setColumnWidth(column, width)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._show_row_menu)
+        return table
+
+    # -- the table's context menu --------------------------------------------------------
+
+    def _show_row_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        sid: str = index.data(SID_ROLE)
+        menu = QMenu(self)
+        disconnect = menu.addAction("Disconnect")
+        disconnect.triggered.connect(
+            lambda: run_in_background(self.controller.disconnect_client(sid)))
+        copy = menu.addAction("Copy SID")
+        copy.triggered.connect(lambda: self.copy_text(sid))
+        self.row_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    # -- keeping up with the hub ---------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Show the server's state: icon, status bar, addresses, QR code and banner."""
+        controller = self.controller
+        state = controller.state
+        self.setWindowIcon(state_icon(state))
+        if state is State.RUNNING:
+            self.state_label.setText(f"Running on port {controller.port}")
+        else:
+            self.state_label.setText(f"Server {state.value}")
+        lan = lan_addresses()
+        self.lan_label.setText("LAN: " + (", ".join(lan) if lan else "no network"))
+
+        self.addresses.clear()
+        self.addresses.addItems(controller.urls)
+        self._show_qr(controller.dashboard_url())
+        self._show_error(controller)
+        self._refresh_count()
+
+    def _refresh_count(self) -> None:
+        count = self.model.rowCount()
+        self.count_label.setText(f"{count} client{'' if count == 1 else 's'} connected")
+
+    def _show_qr(self, url: str | None) -> None:
+        if url == self._qr_text:
+            return
+        self._qr_text = url
+        if url is None:
+            self.qr.clear()
+            self.qr_caption.setText("")
+            return
+        self.qr.setPixmap(qr_pixmap(url))
+        self.qr_caption.setText(f"Scan to open the dashboard:\n{url}")
+
+    def _show_error(self, controller: HubController) -> None:
+        if controller.state is not State.ERROR:
+            self.banner.hide()
+            return
+        self.banner.message.setText(f"The server is not running: {controller.error}")
+        self._suggested_port = controller.suggest_free_port()
+        self.banner.use_port.setVisible(self._suggested_port is not None)
+        self.banner.use_port.setText(f"Use port {self._suggested_port}")
+        self.banner.show()
+
+    def _use_suggested_port(self) -> None:
+        if self._suggested_port is None:
+            return
+        settings = self.controller.settings.model_copy(update={"port": self._suggested_port})
+        run_in_background(self.controller.restart(settings))
+
+    # -- small commands ------------------------------------------------------------------
+
+    def copy_text(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(f"Copied {text}", 3000)
+
+    def _copy_selected_address(self) -> None:
+        item = self.addresses.currentItem() or self.addresses.item(0)
+        if item is not None:
+            self.copy_text(item.text())
+
+    def bring_forward(self) -> None:
+        """Show, un-minimise and raise the window (tray click, second launch)."""
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """With a tray, closing only hides; without one it is the way to quit."""
+        event.ignore()
+        if self.hide_on_close:
+            self.hide()
+        else:
+            self.actions.quit.trigger()
