@@ -10,6 +10,7 @@ from .config import Settings, load_settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import create_dashboard_app
+from .dashboard_stats import relay_meter
 from .events import register_events
 from .logging_config import LOGGER_NAME
 from .protocol import HubSocketIOServer
@@ -42,4 +43,5 @@ def create_app(settings: Settings | None = None, manager: ConnectionManager | No
     settings = load_settings() if settings is None else settings
     manager = default_manager if manager is None else manager
     sio = create_socketio_server(settings, manager) if sio is None else sio
-    return socketio.ASGIApp(sio, other_asgi_app=create_dashboard_app(manager))
+    dashboard = create_dashboard_app(manager, settings, relay_meter(sio))
+    return socketio.ASGIApp(sio, other_asgi_app=dashboard)

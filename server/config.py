@@ -8,7 +8,9 @@ at another file, which is how tests keep away from the real one.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import secrets
 import tempfile
 import tomllib
 from functools import cache
@@ -31,6 +33,9 @@ from .network import IPNetwork
 APP_NAME = "socketio-tray"
 ENV_PREFIX = "SOCKETIO_"
 DEFAULT_PORT = 8765
+DASHBOARD_TOKEN_BYTES = 18  # 24 URL-safe characters: short enough for a QR code
+
+logger = logging.getLogger(__name__)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -196,6 +201,23 @@ def save_config_file(values: dict[str, Any], path: Path | None = None) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def ensure_dashboard_token(settings: Settings) -> Settings:
+    """``settings`` with a dashboard token, generating and saving one if the user set none.
+
+    The LAN needs a token to see the dashboard, and the same token must survive restarts
+    (phones keep it in a cookie, the QR code shows it).  If the file cannot be written the
+    token still protects this run, and the failure is logged.
+    """
+    if settings.dashboard_token is not None:
+        return settings
+    token = secrets.token_urlsafe(DASHBOARD_TOKEN_BYTES)
+    try:
+        save_config_file({"dashboard_token": token})
+    except (OSError, SettingsError) as exc:
+        logger.warning("dashboard token not saved, it lasts until the hub stops: %s", exc)
+    return settings.model_copy(update={"dashboard_token": token})
 
 
 @cache

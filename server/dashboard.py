@@ -1,15 +1,36 @@
-"""The browser dashboard and the JSON API: every HTTP path that is not Socket.IO."""
+"""The browser dashboard and the JSON API: every HTTP path that is not Socket.IO.
+
+Routes: ``/`` and ``/dashboard`` (the page), ``/api/connections`` (JSON snapshot),
+``/api/feed`` (server-sent events), ``/healthz`` (for monitors) and ``/static/*``.
+Each request first passes the checks of ``dashboard_access``: a ``Host`` of this
+machine, then loopback or the dashboard token.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
-from html import escape
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+from importlib.resources import files
 from typing import Any
+from urllib.parse import parse_qsl
 
-from . import __version__
+from .config import Settings
 from .connections import ConnectionManager, manager
+from .dashboard_access import (
+    COOKIE_NAME,
+    FORWARDING_HEADERS,
+    MachineNames,
+    cookie_value,
+    is_loopback_request,
+    session_cookie,
+    token_matches,
+)
+from .dashboard_feed import LiveFeed
+from .dashboard_html import render_dashboard, render_denied
+from .dashboard_stats import HubStatus, RelayMeter
+from .network import client_ip
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -17,8 +38,112 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-REFRESH_SECONDS = 2
-COLUMNS = ("Name", "SID", "Client IP", "Transport", "Connected since", "Rooms")
+HTML = "text/html; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+SECURITY_HEADERS = [
+    # No inline script or style at all: whatever a client's name contains cannot run.
+    (b"content-security-policy",
+     b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+     b"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),  # the ?token= URL must not leak onwards
+]
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+PAGE_PATHS = ("/", "/dashboard")
+HOW_TO_GET_IN = (
+    "This dashboard shows the hub's clients to this computer, and to other devices only "
+    "with the dashboard token. Open the link from the QR code in the socketio-tray window, "
+    "or add <code>?token=…</code> with the <code>dashboard_token</code> from the hub's "
+    "config file to this address. Programs can send <code>Authorization: Bearer …</code>."
+)
+
+
+# -- requests and responses ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the dashboard needs from an HTTP request, read once from the ASGI scope."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names, first value of each
+    client_ip: str
+    from_loopback: bool
+
+    @classmethod
+    def from_scope(cls, scope: Scope, settings: Settings) -> Request:
+        headers: dict[str, str] = {}
+        for key, value in scope.get("headers", ()):
+            headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+        ip = client_ip(scope, settings.trusted_proxies)
+        peer = scope.get("client")
+        forwarded = any(name.decode() in headers for name in FORWARDING_HEADERS)
+        return cls(
+            method=scope.get("method", "GET"),
+            path=scope.get("path", "/"),
+            query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
+            headers=headers,
+            client_ip=ip,
+            from_loopback=is_loopback_request(ip, str(peer[0]) if peer else None, forwarded),
+        )
+
+    def cookie(self, name: str) -> str | None:
+        try:
+            morsel = SimpleCookie(self.headers.get("cookie", "")).get(name)
+        except CookieError:
+            return None
+        return morsel.value if morsel else None
+
+    def bearer_token(self) -> str | None:
+        scheme, _, credentials = self.headers.get("authorization", "").partition(" ")
+        return credentials.strip() if scheme.lower() == "bearer" else None
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    cacheable: bool = False  # static files; everything else carries live data
+
+    async def send(self, send: Send, head_only: bool = False) -> None:
+        headers = [
+            (b"content-type", self.content_type.encode()),
+            (b"content-length", str(len(self.body)).encode()),
+            (b"cache-control", b"no-cache" if self.cacheable else b"no-store"),
+            *SECURITY_HEADERS,
+            *self.headers,
+        ]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head_only else self.body})
+
+
+def _text(status: int, message: str, **headers: str) -> Response:
+    extra = [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    return Response(status, f"{message}\n".encode(), TEXT, extra)
+
+
+def _json(document: Any) -> Response:
+    return Response(200, json.dumps(document).encode(), JSON)
+
+
+def _load_static() -> dict[str, Response]:
+    """The page's script and style, read once from the ``server/static`` package data."""
+    served = {}
+    for resource in files(__package__).joinpath("static").iterdir():
+        suffix = "." + resource.name.rpartition(".")[2]
+        if suffix in STATIC_TYPES:
+            served[f"/static/{resource.name}"] = Response(
+                200, resource.read_bytes(), STATIC_TYPES[suffix], cacheable=True)
+    return served
+
+
+# -- the views -------------------------------------------------------------------------------
 
 
 def get_connections_json(connections: ConnectionManager = manager) -> dict[str, Any]:
@@ -27,88 +152,120 @@ def get_connections_json(connections: ConnectionManager = manager) -> dict[str, 
     return {"count": len(items), "connections": items}
 
 
-def _row(connection: dict[str, Any]) -> str:
-    cells = (
-        connection["name"] or "",
-        connection["sid"],
-        connection["client_ip"],
-        connection["transport"],
-        connection["connected_at"],
-        ", ".join(connection["rooms"]),
-    )
-    return "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in cells) + "</tr>"
-
-
-def get_dashboard_html(connections: ConnectionManager = manager) -> str:
+def get_dashboard_html(connections: ConnectionManager = manager, query: str = "",
+                       client: str | None = None) -> str:
     """The dashboard page; every client-supplied string in it is escaped."""
-    document = get_connections_json(connections)
-    rows = "\n".join(_row(c) for c in document["connections"]) or (
-        f'<tr><td colspan="{len(COLUMNS)}">No clients connected.</td></tr>'
-    )
-    header = "".join(f"<th>{escape(title)}</th>" for title in COLUMNS)
-    generated = datetime.now(UTC).isoformat(timespec="seconds")
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="{REFRESH_SECONDS}">
-<title>socketio-tray: {document["count"]} connected</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color-scheme: light dark; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #8884; }}
-td {{ overflow-wrap: anywhere; }}
-</style>
-</head>
-<body>
-<h1>socketio-tray</h1>
-<p><strong id="count">{document["count"]}</strong> clients connected.
-Version {escape(__version__)}, generated {generated}.</p>
-<table id="connections">
-<thead><tr>{header}</tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
+    return render_dashboard(HubStatus(connections), query, client)
 
 
-async def _respond(send: Send, status: int, body: bytes, content_type: str) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", content_type.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"cache-control", b"no-store"),
-            (b"x-content-type-options", b"nosniff"),
-        ],
-    })
-    await send({"type": "http.response.body", "body": body})
+class Dashboard:
+    """The dashboard of one hub as an ASGI app."""
 
+    def __init__(self, status: HubStatus, settings: Settings | None) -> None:
+        self.status = status
+        self._settings = settings
+        self._machine: MachineNames | None = None
+        self._static = _load_static()
 
-def create_dashboard_app(connections: ConnectionManager = manager) -> ASGIApp:
-    """An ASGI app serving the dashboard and JSON API for ``connections``."""
+    @property
+    def settings(self) -> Settings:
+        """The hub's settings; the process-wide ones, read on first use, when none given."""
+        if self._settings is None:
+            from .config import settings  # here: importing this module must never fail
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            self._settings = settings
+        return self._settings
+
+    @property
+    def machine(self) -> MachineNames:
+        if self._machine is None:
+            self._machine = MachineNames(self.settings.host)
+        return self._machine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             # A websocket to a path that is not Socket.IO: refuse the handshake.
             await send({"type": "websocket.close", "code": 1008})
             return
-        path = scope.get("path", "")
-        if path in ("/", "/dashboard"):
-            body = get_dashboard_html(connections).encode()
-            await _respond(send, 200, body, "text/html; charset=utf-8")
-        elif path == "/api/connections":
-            body = json.dumps(get_connections_json(connections)).encode()
-            await _respond(send, 200, body, "application/json")
-        else:
-            await _respond(send, 404, b"Not found\n", "text/plain; charset=utf-8")
+        request = Request.from_scope(scope, self.settings)
+        head_only = request.method == "HEAD"
+        response = self._refusal(request)
+        if response is None and request.path == "/api/feed" and not head_only:
+            await self._feed(receive, send)
+            return
+        if response is None:
+            response = self._route(request)
+        await response.send(send, head_only)
 
-    return app
+    def _refusal(self, request: Request) -> Response | None:
+        """The response to a request that may not go further, or None."""
+        if not self.machine.allows(request.headers.get("host")):
+            return _text(421, "Misdirected request: the Host header does not name this "
+                              "machine. Open the dashboard by its IP address or localhost.")
+        if request.method not in ("GET", "HEAD"):
+            return _text(405, "Method not allowed: the dashboard only answers GET and HEAD.",
+                         allow="GET, HEAD")
+        if request.path in self._static:
+            return None  # script and style only: nothing about the clients
+        if request.from_loopback or self._has_token(request):
+            return None
+        if request.path == "/healthz":
+            return None  # no client data in it; monitors on the LAN need no token
+        if request.path.startswith("/api/"):
+            return _text(401, "Unauthorized: send the dashboard token as "
+                              "'Authorization: Bearer <token>'.",
+                         www_authenticate='Bearer realm="socketio-tray"')
+        return Response(401, render_denied(401, "Token needed", HOW_TO_GET_IN).encode(), HTML)
+
+    def _has_token(self, request: Request) -> bool:
+        token = self.settings.dashboard_token
+        if token is None:
+            return False
+        return (token_matches(request.query.get("token"), token)
+                or token_matches(request.bearer_token(), token)
+                or token_matches(request.cookie(COOKIE_NAME), cookie_value(token)))
+
+    def _route(self, request: Request) -> Response:
+        path = request.path
+        if path in self._static:
+            return self._static[path]
+        if path in PAGE_PATHS:
+            token = self.settings.dashboard_token
+            if token is not None and token_matches(request.query.get("token"), token):
+                # Keep the token in a cookie and take it out of the address bar and history.
+                return Response(303, b"", HTML, [(b"location", path.encode()),
+                                                 (b"set-cookie", session_cookie(token))])
+            page = render_dashboard(self.status, request.query.get("q", ""),
+                                    request.query.get("client"))
+            return Response(200, page.encode(), HTML)
+        if path == "/api/connections":
+            return _json(get_connections_json(self.status.manager))
+        if path == "/healthz":
+            return _json({"status": "ok", "uptime_seconds": self.status.uptime_seconds()})
+        if path == "/api/feed":  # HEAD: what a GET would start with
+            return Response(200, b"", "text/event-stream")
+        return _text(404, "Not found.")
+
+    async def _feed(self, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"text/event-stream"),
+            (b"cache-control", b"no-store"),
+            (b"x-accel-buffering", b"no"),  # nginx: pass events on as they come
+            *SECURITY_HEADERS,
+        ]})
+        await LiveFeed(self.status, receive, send).run()
+        await send({"type": "http.response.body", "body": b""})
+
+
+def create_dashboard_app(connections: ConnectionManager = manager,
+                         settings: Settings | None = None,
+                         relays: RelayMeter | None = None) -> ASGIApp:
+    """An ASGI app serving the dashboard, JSON API and live feed for ``connections``.
+
+    ``settings`` gives the dashboard token and trusted proxies (the process-wide settings
+    when None); ``relays`` is the meter the hub's handlers count relayed messages on.
+    """
+    return Dashboard(HubStatus(connections, relays), settings)
 
 
 dashboard_app = create_dashboard_app()

@@ -11,6 +11,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .config import Settings
 from .connections import Connection, ConnectionManager
+from .dashboard_stats import relay_meter
 from .network import client_ip, header_values
 from .protocol import HubSocketIOServer
 
@@ -58,6 +59,7 @@ def register_events(sio: HubSocketIOServer, manager: ConnectionManager,
                     settings: Settings) -> None:
     """Attach the hub's handlers to ``sio``; they keep ``manager`` equal to the live clients."""
     sio.on_transport_upgrade(lambda sid: manager.set_transport(sid, "websocket"))
+    relays = relay_meter(sio)  # the dashboard shows messages relayed per second
 
     def rooms_of(sid: str) -> list[str]:
         connection = manager.get(sid)
@@ -110,6 +112,7 @@ def register_events(sio: HubSocketIOServer, manager: ConnectionManager,
     @sio.event
     async def message(sid: str, data: Any = None) -> None:
         await sio.emit("message", {"from": sid, "data": data}, skip_sid=sid)
+        relays.record()
 
     @sio.event
     async def room_message(sid: str, payload: Any = None) -> dict[str, Any]:
@@ -123,4 +126,5 @@ def register_events(sio: HubSocketIOServer, manager: ConnectionManager,
             return {"ok": False, "error": f"not a member of room {room!r}: join it first"}
         await sio.emit("message", {"from": sid, "room": room, "data": payload.get("data")},
                        room=room, skip_sid=sid)
+        relays.record()
         return {"ok": True}

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from .app import create_app, create_socketio_server
-from .config import Settings
+from .config import Settings, ensure_dashboard_token
 from .connections import ConnectionManager
 from .network import reachable_urls
 
@@ -71,10 +71,10 @@ class HubServer:
     """One hub on one port: ``await start()``, ``await stop()``, and what it is doing."""
 
     def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
-        self.settings = settings
+        self.settings = ensure_dashboard_token(settings)
         self.manager = ConnectionManager() if manager is None else manager
-        self.sio = create_socketio_server(settings, self.manager)
-        self.app = create_app(settings, self.manager, self.sio)
+        self.sio = create_socketio_server(self.settings, self.manager)
+        self.app = create_app(self.settings, self.manager, self.sio)
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
