@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("cors_allowed_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_allowed_origins", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_list(value)
@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _networks(cls, value: Any) -> Any:
+        value = _split_list(value)
         if isinstance(value, list):
             return [ipaddress.ip_network(v, strict=False) if isinstance(v, str) else v
                     for v in value]

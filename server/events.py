@@ -32,6 +32,8 @@ def _room_error(room: Any) -> str | None:
         return "room must be a string"
     if not 1 <= len(room) <= MAX_ROOM_LENGTH:
         return f"room must be 1 to {MAX_ROOM_LENGTH} characters long"
+    if not room.isprintable():
+        return "room must be printable text, without control characters"
     return None
 
 

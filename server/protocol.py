@@ -1,23 +1,147 @@
 """Where python-engineio and python-socketio depart from the Engine.IO v4 / Socket.IO v5
-specifications (or from what the hub needs to know), corrected by subclassing.
+specifications and from the reference (Node) server, corrected by subclassing.
 
 Every correction is a method override here with a comment saying what the reference
-server does; nothing edits the installed packages.
+server does; nothing edits the installed packages.  A client that breaks the protocol
+is dropped at once through ``HubEngineSocket.drop()``: the close reaches whatever it is
+waiting on (a parked GET gets a close packet, a websocket is closed).
+
+Sections: the request gate (HTTP level), the Engine.IO session, the Engine.IO server,
+the Socket.IO packet checks, the Socket.IO server.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import base64
+import binascii
+import json
+import logging
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import engineio
 import socketio
-from engineio import async_socket, packet
+from engineio import async_socket, exceptions, packet
+from socketio import packet as sio_packet
+
+logger = logging.getLogger(__name__)
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+def _spawn(coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Run ``coroutine`` from a timer callback, keeping the task referenced until done."""
+    task = asyncio.ensure_future(coroutine)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+# ---------------------------------------------------------------- the request gate
+
+# The reference server's error codes, sent as the body of its 400 answers.
+UNKNOWN_TRANSPORT = (0, "Transport unknown")
+UNKNOWN_SID = (1, "Session ID unknown")
+BAD_HANDSHAKE_METHOD = (2, "Bad handshake method")
+BAD_REQUEST = (3, "Bad request")
+UNSUPPORTED_PROTOCOL_VERSION = (5, "Unsupported protocol version")
+
+
+def _bad_request_body(error: tuple[int, str]) -> bytes:
+    return json.dumps({"code": error[0], "message": error[1]}).encode()
+
+
+# ---------------------------------------------------------------- Engine.IO session
+
+_TEXT_TYPES = "0123456"
+
+
+def decode_engineio_packet(encoded: str | bytes) -> packet.Packet:
+    """One packet as the reference parser reads it; ``ValueError`` when it is malformed.
+
+    python-engineio accepts any character ``int()`` takes as the type, JSON-decodes
+    message data (``4null`` becomes None) and lets bad base64 raise deep inside.
+    """
+    if isinstance(encoded, bytes):
+        return packet.Packet(packet.MESSAGE, encoded)
+    if not encoded:
+        raise ValueError("empty packet")
+    if encoded[0] == "b":
+        try:
+            return packet.Packet(packet.MESSAGE, base64.b64decode(encoded[1:], validate=True))
+        except binascii.Error:
+            raise ValueError("bad base64 payload") from None
+    if encoded[0] not in _TEXT_TYPES:
+        raise ValueError("unknown packet type")
+    return packet.Packet(int(encoded[0]), encoded[1:])
+
+
+def decode_engineio_payload(body: bytes) -> list[packet.Packet]:
+    """A polling POST body: packets separated by U+001E; ``ValueError`` when malformed.
+
+    python-engineio refuses more than 16 packets in one body; the reference (and its
+    JavaScript client, which batches its whole write buffer) has no such limit.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("payload is not UTF-8") from None
+    return [decode_engineio_packet(part) for part in text.split("\x1e")]
+
+
+class _CheckedWebSocket:
+    """The websocket as python-engineio's handler sees it, each frame checked first.
+
+    python-engineio decodes websocket frames outside any ``try``: a malformed frame
+    raised out of the ASGI app (an ERROR log) and left the session open.  Here such a
+    frame drops the session, and the handler sees a closed websocket.
+    """
+
+    def __init__(self, ws: Any, socket: HubEngineSocket) -> None:
+        self._ws = ws
+        self._socket = socket
+
+    async def send(self, message: str | bytes) -> None:
+        await self._ws.send(message)
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+    async def wait(self) -> str | bytes:
+        frame = await self._ws.wait()
+        if frame is None:
+            return frame
+        if len(frame) > self._socket.server.max_http_buffer_size:
+            await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
+            raise OSError("frame too large")
+        try:
+            decode_engineio_packet(frame)
+        except ValueError:
+            await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
+            raise OSError("malformed packet") from None
+        return frame
 
 
 class HubEngineSocket(async_socket.AsyncSocket):
-    """An Engine.IO session that reports its upgrade to websocket."""
+    """An Engine.IO session that keeps the reference server's rules."""
+
+    _pong_deadline: asyncio.TimerHandle | None = None
+    _websocket: Any = None
+    _get_pending = False
+    _post_pending = False
+
+    @classmethod
+    def adopt(cls, socket: async_socket.AsyncSocket) -> None:
+        """Make a freshly created python-engineio session one of ours."""
+        upgraded = socket.__dict__.pop("upgraded", False)
+        socket.__class__ = cls
+        socket.__dict__["_upgraded"] = upgraded
 
     @property  # type: ignore[override]
     def upgraded(self) -> bool:
@@ -25,12 +149,175 @@ class HubEngineSocket(async_socket.AsyncSocket):
 
     @upgraded.setter
     def upgraded(self, value: bool) -> None:
+        # Reported so the connection registry knows the transport.
         was = self.__dict__.get("_upgraded", False)
         self.__dict__["_upgraded"] = value
         if value and not was:
             server: HubEngineServer = self.server
             if server.on_upgrade is not None:
                 server.on_upgrade(self.sid)
+
+    async def drop(self, reason: str, farewell: int = packet.CLOSE) -> None:
+        """End the session now: a parked GET gets ``farewell``, a websocket is closed.
+
+        python-engineio's ``close()`` leaves a parked GET waiting up to
+        ``ping_interval + ping_timeout`` and a websocket open until the client leaves.
+        """
+        if self.closing or self.closed:
+            return
+        if not self.upgraded:
+            self.queue.put_nowait(packet.Packet(farewell))
+        await self.close(wait=False, abort=True, reason=reason)
+        self.queue.put_nowait(None)  # ends a websocket writer, and any later poll
+        if self._websocket is not None:
+            await self._websocket.close()
+
+    async def close(self, wait: bool = True, abort: bool = False,
+                    reason: str | None = None) -> None:
+        self._cancel_pong_deadline()
+        await super().close(wait=wait, abort=abort, reason=reason)
+
+    # -- heartbeat
+
+    def schedule_ping(self) -> None:
+        # Called on connect and on every PONG: a pong clears the deadline.
+        self._cancel_pong_deadline()
+        super().schedule_ping()
+
+    async def _send_ping(self) -> None:
+        # The reference server arms a timer with each ping and closes the session when
+        # no pong came ``ping_timeout`` later.  python-engineio only checks when it
+        # next sends or when its sweep comes round, and then never tells the client.
+        await asyncio.sleep(self.server.ping_interval)
+        if self.closing or self.closed:
+            return
+        self.last_ping = time.time()
+        self._pong_deadline = asyncio.get_running_loop().call_later(
+            self.server.ping_timeout,
+            lambda: _spawn(self.drop(self.server.reason.PING_TIMEOUT)))
+        await self.send(packet.Packet(packet.PING))
+
+    def _cancel_pong_deadline(self) -> None:
+        if self._pong_deadline is not None:
+            self._pong_deadline.cancel()
+            self._pong_deadline = None
+
+    async def check_ping_timeout(self) -> bool:
+        # The pong deadline enforces the heartbeat; this lazy check must not close.
+        return not self.closed
+
+    # -- sending
+
+    async def send(self, pkt: packet.Packet) -> None:
+        if pkt.packet_type == packet.OPEN:
+            # python-engineio announces int(ping_interval) * 1000, so 0.3 s becomes 0:
+            # the reference announces both values in milliseconds, fractions included.
+            interval = self.server.ping_interval + self.server.ping_interval_grace_period
+            pkt.data = {**pkt.data, "pingInterval": _ms(interval),
+                        "pingTimeout": _ms(self.server.ping_timeout)}
+        await super().send(pkt)
+
+    async def poll(self) -> list[packet.Packet]:
+        """The websocket writer's next packets (long-polling GETs use ``_long_poll``).
+
+        python-engineio queues a noop on every upgrade to release the parked GET, even
+        when none is parked; the websocket then carried it.  The reference sends that
+        noop only on a parked GET, and nothing but its packets on the websocket.
+        """
+        while True:
+            packets = await super().poll()
+            if not self.upgraded or not packets:
+                return packets
+            packets = [p for p in packets if p.packet_type != packet.NOOP]
+            if packets:
+                return packets
+
+    # -- receiving
+
+    async def receive(self, pkt: packet.Packet) -> None:
+        if self.closing or self.closed:
+            return
+        kind = pkt.packet_type
+        if kind in (packet.PONG, packet.MESSAGE):
+            await super().receive(pkt)
+        elif kind == packet.CLOSE:
+            # The reference answers a parked GET with a noop and closes the transport;
+            # python-engineio left the GET parked, and the client hung in close().
+            await self.drop(self.server.reason.CLIENT_DISCONNECT, farewell=packet.NOOP)
+        elif kind == packet.PING:
+            # In Engine.IO v4 only the server pings ("invalid heartbeat direction").
+            await self.drop(self.server.reason.TRANSPORT_ERROR)
+        # OPEN, UPGRADE and NOOP from a client are ignored, as the reference does;
+        # python-engineio answered an UPGRADE with a noop and raised on the others.
+
+    async def handle_get_request(self, environ: dict[str, Any]) -> Any:
+        if environ["asgi.scope"]["type"] == "websocket":
+            return await super().handle_get_request(environ)
+        return await self._long_poll()
+
+    async def _long_poll(self) -> list[packet.Packet]:
+        if self.upgrading or self.upgraded:
+            return [packet.Packet(packet.NOOP)]
+        if self._get_pending:
+            # The reference answers a second concurrent GET 400 and closes the session,
+            # the pending GET getting a close packet; python-engineio served both.
+            await self.drop(self.server.reason.TRANSPORT_ERROR)
+            raise exceptions.EngineIOError("overlapping GET")
+        self._get_pending = True
+        try:
+            return await async_socket.AsyncSocket.poll(self)
+        except exceptions.QueueEmpty:
+            await self.drop(self.server.reason.TRANSPORT_ERROR)
+            raise
+        finally:
+            self._get_pending = False
+
+    async def handle_post_request(self, environ: dict[str, Any]) -> None:
+        # python-engineio logged a malformed body as an ERROR, answered it 200 and
+        # kept the session; it also trusted Content-Length.  The reference closes the
+        # session on a parse error or an overlapping POST.
+        if self._post_pending:
+            await self.drop(self.server.reason.TRANSPORT_ERROR)
+            raise exceptions.EngineIOError("overlapping POST")
+        self._post_pending = True
+        try:
+            limit = self.server.max_http_buffer_size
+            body = await environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                await self.drop(self.server.reason.TRANSPORT_ERROR)
+                raise exceptions.ContentTooLongError()
+            try:
+                packets = decode_engineio_payload(body)
+            except ValueError as exc:
+                logger.info("%s: malformed payload (%s), closing", self.sid, exc)
+                await self.drop(self.server.reason.TRANSPORT_ERROR)
+                raise exceptions.EngineIOError(str(exc)) from None
+            for pkt in packets:
+                await self.receive(pkt)
+        finally:
+            self._post_pending = False
+
+    async def _websocket_handler(self, ws: Any) -> None:
+        self._websocket = ws
+        try:
+            await super()._websocket_handler(_CheckedWebSocket(ws, self))
+        finally:
+            self._websocket = None
+
+
+# ---------------------------------------------------------------- Engine.IO server
+
+class _SessionTable(dict[str, async_socket.AsyncSocket]):
+    """The server's sessions; each new one becomes a ``HubEngineSocket`` as it is stored.
+
+    python-engineio creates its socket class directly, and sends the handshake before
+    any hook runs; storing it is the first moment we can make it ours.
+    """
+
+    def __setitem__(self, sid: str, socket: async_socket.AsyncSocket) -> None:
+        if type(socket) is async_socket.AsyncSocket:
+            HubEngineSocket.adopt(socket)
+        super().__setitem__(sid, socket)
 
 
 class HubEngineServer(engineio.AsyncServer):
@@ -39,25 +326,94 @@ class HubEngineServer(engineio.AsyncServer):
     on_upgrade: Callable[[str], None] | None = None
     """Called with the Engine.IO sid once a session runs on websocket."""
 
-    async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
-        if event == "connect":
-            # python-engineio creates its socket class directly; the session is made ours
-            # right after creation, before any packet is read.
-            socket = self.sockets.get(args[0])
-            if socket is not None and type(socket) is async_socket.AsyncSocket:
-                upgraded = socket.upgraded
-                socket.__class__ = HubEngineSocket
-                socket.__dict__["_upgraded"] = upgraded
-        elif event == "disconnect":
-            sid, reason = args[0], args[1] if len(args) > 1 else None
-            socket = self.sockets.get(sid)
-            if (reason == self.reason.CLIENT_DISCONNECT and socket is not None
-                    and not socket.upgraded):
-                # A close packet sent by POST: the reference server answers the
-                # parked GET with a noop at once; python-engineio leaves it parked for
-                # up to ping_interval + ping_timeout, so the client hangs in close().
-                socket.queue.put_nowait(packet.Packet(packet.NOOP))
-        return await super()._trigger_event(event, *args, **kwargs)
+    @property
+    def sockets(self) -> _SessionTable:
+        return self._sessions
+
+    @sockets.setter
+    def sockets(self, value: dict[str, async_socket.AsyncSocket]) -> None:
+        self._sessions = _SessionTable(value)
+
+    async def drop(self, sid: str, reason: str) -> None:
+        """Drop session ``sid`` at once (see ``HubEngineSocket.drop``), if it is open."""
+        socket = self.sockets.get(sid)
+        if isinstance(socket, HubEngineSocket):
+            await socket.drop(reason)
+
+    def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
+        """Why the reference server would answer 400 before reading the request."""
+        websocket = scope["type"] == "websocket"
+        method = "GET" if websocket else scope.get("method", "GET")
+        if method == "OPTIONS":
+            return None  # a CORS preflight, answered by python-engineio
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        transport = query.get("transport", [])
+        if len(transport) != 1 or transport[0] not in self.transports:
+            return UNKNOWN_TRANSPORT  # python-engineio assumed polling when missing
+        if query.get("EIO") != ["4"]:
+            return UNSUPPORTED_PROTOCOL_VERSION  # python-engineio checked handshakes only
+        if method not in ("GET", "POST"):
+            return BAD_REQUEST  # python-engineio: 405
+        if websocket != (transport[0] == "websocket"):
+            return BAD_REQUEST
+        sids = query.get("sid")
+        if sids is None:
+            return BAD_HANDSHAKE_METHOD if method == "POST" else None
+        socket = self.sockets.get(sids[0])
+        if len(sids) != 1 or socket is None or socket.closed:
+            return UNKNOWN_SID
+        return None
+
+    async def handle_request(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
+                             send: Callable[[dict[str, Any]], Awaitable[None]]) -> Any:
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await self._refuse(scope, receive, send, refusal)
+            return None
+        if scope["type"] == "websocket":
+            socket = self.sockets.get(self._query_sid(scope) or "")
+            if socket is not None and (socket.upgrading or socket.upgraded
+                                       or getattr(socket, "_websocket", None) is not None):
+                # The reference completes the handshake of a second websocket for an
+                # upgraded session and closes it; python-engineio raised out of the app.
+                await receive()
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close"})
+                return None
+        return await super().handle_request(scope, receive, send)
+
+    @staticmethod
+    def _query_sid(scope: dict[str, Any]) -> str | None:
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        return query.get("sid", [None])[0]
+
+    async def _refuse(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
+                      send: Callable[[dict[str, Any]], Awaitable[None]],
+                      error: tuple[int, str]) -> None:
+        """Answer 400 with the reference's ``{"code", "message"}`` body, websocket or not."""
+        self._log_error_once(f"Bad request: {error[1]}", f"refused-{error[0]}")
+        environ = await self._async["translate_request"](scope, receive, send)
+        body = _bad_request_body(error)
+        if scope["type"] == "websocket":
+            if "websocket.http.response" not in scope.get("extensions", {}):
+                await send({"type": "websocket.close"})  # the server can only say 403
+                return
+            await send({"type": "websocket.http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "websocket.http.response.body", "body": body})
+            return
+        await self._make_response({"status": "400 BAD REQUEST",
+                                   "headers": [("Content-Type", "application/json")],
+                                   "response": body}, environ)
+
+    def _ok(self, packets: list[packet.Packet] | None = None,
+            headers: list[tuple[str, str]] | None = None,
+            jsonp_index: int | None = None) -> dict[str, Any]:
+        if packets is None:
+            # The reference answers a successful POST "ok"; python-engineio said "OK".
+            return {"status": "200 OK", "headers": [("Content-Type", "text/html")],
+                    "response": b"ok"}
+        return super()._ok(packets, headers, jsonp_index)
 
     async def close_all_sessions(self, grace: float) -> None:
         """Close every session; parked polls get up to ``grace`` s to carry the close packet.
@@ -76,8 +432,115 @@ class HubEngineServer(engineio.AsyncServer):
                 drain.cancel()
 
 
+# ---------------------------------------------------------------- Socket.IO packet checks
+
+# Event names a client may not emit: the reference keeps them for itself, and
+# python-socketio would call the server's own connect/disconnect handler with them.
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
+                             "newListener", "removeListener"})
+MAX_ACK_ID_DIGITS = 15  # beyond this a JavaScript peer cannot represent the id exactly
+
+
+class ProtocolError(ValueError):
+    """A Socket.IO packet the reference parser would reject."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(f"not JSON: {name}")
+
+
+def parse_socketio_packet(encoded: str) -> tuple[int, int, str, int | None, Any]:
+    """``(type, attachments, namespace, id, data)`` as the reference parser reads them.
+
+    Raises ``ProtocolError`` where the reference decoder throws or its
+    ``isPacketValid`` refuses; python-socketio's parser accepts a superset.
+    """
+    if not encoded or encoded[0] not in "0123456":
+        raise ProtocolError("unknown packet type")
+    kind, rest, attachments = int(encoded[0]), encoded[1:], 0
+    if kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
+        count, dash, rest = rest.partition("-")
+        if not dash or not count.isascii() or not count.isdigit() or len(count) > 3:
+            raise ProtocolError("illegal attachments")
+        attachments = int(count)
+    namespace = "/"
+    if rest.startswith("/"):
+        namespace, _, rest = rest.partition(",")
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    if digits > MAX_ACK_ID_DIGITS:
+        raise ProtocolError("malformed ack id")
+    ack_id = int(rest[:digits]) if digits else None
+    rest = rest[digits:]
+    try:
+        data = json.loads(rest, parse_constant=_reject_constant) if rest else None
+    except (ValueError, RecursionError):
+        raise ProtocolError("invalid payload") from None
+    _check_payload(kind, attachments, ack_id, data)
+    return kind, attachments, namespace, ack_id, data
+
+
+def _check_payload(kind: int, attachments: int, ack_id: int | None, data: Any) -> None:
+    if kind == sio_packet.CONNECT:
+        valid = data is None or isinstance(data, dict)
+    elif kind == sio_packet.DISCONNECT:
+        valid = data is None
+    elif kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
+        valid = (isinstance(data, list) and bool(data) and isinstance(data[0], str)
+                 and data[0] not in RESERVED_EVENTS)
+    elif kind in (sio_packet.ACK, sio_packet.BINARY_ACK):
+        if ack_id is None:
+            raise ProtocolError("malformed ack id")
+        valid = isinstance(data, list)
+    else:
+        raise ProtocolError("a client may not send CONNECT_ERROR")
+    if not valid:
+        raise ProtocolError("invalid payload")
+    if attachments or kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
+        _check_placeholders(data, attachments)
+
+
+def _check_placeholders(data: Any, attachments: int) -> None:
+    """Every ``{"_placeholder": true, "num": n}`` must name an attachment that comes."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if item.get("_placeholder") is True:
+                num = item.get("num")
+                if type(num) is not int or not 0 <= num < attachments:
+                    raise ProtocolError("illegal attachments")
+            else:
+                stack.extend(item.values())
+
+
+# ---------------------------------------------------------------- Socket.IO server
+
+class _Held:
+    """Packets for one Engine.IO session held while its connect handlers run."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.sends: list[Callable[[], Awaitable[None]]] = []
+
+
 class HubSocketIOServer(socketio.AsyncServer):
-    """python-socketio's server on the corrected Engine.IO server."""
+    """python-socketio's server on the corrected Engine.IO server.
+
+    ``connect_timeout`` (seconds): how long a session may go without joining any
+    namespace; by default ``ping_interval + ping_timeout`` (45 s at the defaults,
+    the reference server's own default).
+    """
+
+    def __init__(self, *args: Any, connect_timeout: float | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connect_timeout = (self.eio.ping_interval + self.eio.ping_timeout
+                                if connect_timeout is None else connect_timeout)
+        self._connect_deadlines: dict[str, asyncio.TimerHandle] = {}
+        self._greeted: set[str] = set()
+        self._held: dict[str, _Held] = {}
 
     def _engineio_server_class(self) -> type[engineio.AsyncServer]:
         return HubEngineServer
@@ -91,3 +554,115 @@ class HubSocketIOServer(socketio.AsyncServer):
                 callback(sid)
 
         self.eio.on_upgrade = translate
+
+    async def _drop(self, eio_sid: str, why: str) -> None:
+        logger.info("%s: %s, closing the connection", eio_sid, why)
+        await self.eio.drop(eio_sid, self.eio.reason.TRANSPORT_ERROR)
+
+    # -- connect timeout
+
+    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
+        # The reference closes a connection that joined no namespace within its
+        # connectTimeout; python-socketio kept it as long as it answered pings.
+        self._connect_deadlines[eio_sid] = asyncio.get_running_loop().call_later(
+            self.connect_timeout, lambda: _spawn(self._connect_deadline(eio_sid)))
+        return await super()._handle_eio_connect(eio_sid, environ)
+
+    async def _connect_deadline(self, eio_sid: str) -> None:
+        self._connect_deadlines.pop(eio_sid, None)
+        if not any(self.manager.sid_from_eio_sid(eio_sid, namespace)
+                   for namespace in list(self.manager.get_namespaces())):
+            await self._drop(eio_sid, "no namespace joined in time")
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: str) -> None:
+        deadline = self._connect_deadlines.pop(eio_sid, None)
+        if deadline is not None:
+            deadline.cancel()
+        self._greeted.discard(eio_sid)
+        self._held.pop(eio_sid, None)
+        await super()._handle_eio_disconnect(eio_sid, reason)
+
+    # -- packets in
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # python-socketio raised on malformed packets inside a background task (an
+        # ERROR log) and kept the connection; the reference closes it.
+        try:
+            parsed = self._check_message(eio_sid, data)
+        except ProtocolError as exc:
+            await self._drop(eio_sid, str(exc))
+            return
+        if parsed is not None and parsed[1] == 0 and parsed[0] in (
+                sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
+            # No attachment to wait for: python-socketio would wait forever.
+            kind, _, namespace, ack_id, payload = parsed
+            handle = self._handle_event if kind == sio_packet.BINARY_EVENT else self._handle_ack
+            await handle(eio_sid, namespace, ack_id, payload)
+            return
+        await super()._handle_eio_message(eio_sid, data)
+
+    def _check_message(self, eio_sid: str,
+                       data: Any) -> tuple[int, int, str, int | None, Any] | None:
+        """The parsed packet (None for an attachment); ``ProtocolError`` if refused."""
+        if eio_sid in self._binary_packet:
+            if not isinstance(data, bytes):
+                raise ProtocolError("text while attachments were due")
+            return None
+        if isinstance(data, bytes):
+            raise ProtocolError("an attachment nobody announced")
+        if not isinstance(data, str):  # python-engineio JSON-decoded a non-packet
+            raise ProtocolError("unknown packet type")
+        parsed = parse_socketio_packet(data)
+        kind, _, namespace = parsed[:3]
+        if kind == sio_packet.CONNECT:
+            if self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+                raise ProtocolError(f"second CONNECT to {namespace}")
+            self._greeted.add(eio_sid)
+        elif eio_sid not in self._greeted:
+            raise ProtocolError("first packet is not CONNECT")
+        elif (kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK)
+              and self.manager.sid_from_eio_sid(eio_sid, namespace) is None):
+            raise ProtocolError(f"binary packet for {namespace}, which it has not joined")
+        return parsed
+
+    async def _handle_connect(self, eio_sid: str, namespace: str, data: Any) -> None:
+        namespace = namespace or "/"
+        if not (namespace in self.handlers or namespace in self.namespace_handlers
+                or self.namespaces == "*" or namespace in self.namespaces):
+            # The reference answers {"message": "Invalid namespace"}; python-socketio
+            # sent the bare string "Unable to connect".
+            await self._send_packet(eio_sid, self.packet_class(
+                sio_packet.CONNECT_ERROR, data={"message": "Invalid namespace"},
+                namespace=namespace))
+            return
+        # The reference sends the CONNECT acknowledgement before anything its
+        # connection handler emits; python-socketio sends it after the handler.
+        held = self._held.setdefault(eio_sid, _Held())
+        held.depth += 1
+        try:
+            await super()._handle_connect(eio_sid, namespace, data)
+        finally:
+            held.depth -= 1
+            if held.depth == 0 and self._held.get(eio_sid) is held:
+                del self._held[eio_sid]
+        if held.depth == 0:
+            for release in held.sends:
+                await release()
+
+    # -- packets out
+
+    async def _send_packet(self, eio_sid: str, pkt: sio_packet.Packet) -> None:
+        held = self._held.get(eio_sid)
+        if held is not None and pkt.packet_type not in (sio_packet.CONNECT,
+                                                        sio_packet.CONNECT_ERROR):
+            held.sends.append(lambda: super(HubSocketIOServer, self)._send_packet(eio_sid, pkt))
+            return
+        await super()._send_packet(eio_sid, pkt)
+
+    async def _send_eio_packet(self, eio_sid: str, eio_pkt: packet.Packet) -> None:
+        held = self._held.get(eio_sid)
+        if held is not None:
+            held.sends.append(
+                lambda: super(HubSocketIOServer, self)._send_eio_packet(eio_sid, eio_pkt))
+            return
+        await super()._send_eio_packet(eio_sid, eio_pkt)

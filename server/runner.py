@@ -106,7 +106,6 @@ class HubServer:
             server_header=False,
             ws="websockets",
             ws_per_message_deflate=False,
-            ws_max_size=self.settings.max_http_buffer_size + 1024,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             lifespan="off",
         )

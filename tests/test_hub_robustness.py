@@ -1,0 +1,129 @@
+"""Bad input gets a clear error and loses nothing: everyone else keeps being served and
+the registry keeps matching the live clients."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import httpx
+import pytest
+import websockets
+from clients import ConnectRefused, JsClient, PyClient
+from support import KINDS_AND_TRANSPORTS, hub_url, running_hub, wait_until
+
+
+async def assert_still_served(hub, kind: str = "py", transport: str = "websocket") -> None:
+    """A fresh pair of clients can still talk through the hub."""
+    url = hub_url(hub)
+    a = (PyClient if kind == "py" else JsClient)(url, transport)
+    b = PyClient(url, "polling")
+    await a.connect()
+    await b.connect()
+    try:
+        await a.emit("message", "still here")
+        assert await b.next_event("message") == [{"from": a.sid, "data": "still here"}]
+    finally:
+        await a.close()
+        await b.close()
+
+
+@pytest.mark.parametrize(("kind", "transport"), KINDS_AND_TRANSPORTS)
+async def test_oversized_message_drops_only_the_sender(kind, transport):
+    async with running_hub(max_http_buffer_size=64 * 1024) as hub:
+        bystander = PyClient(hub_url(hub), "websocket")
+        await bystander.connect()
+        offender = (PyClient if kind == "py" else JsClient)(hub_url(hub), transport)
+        await offender.connect()
+        await wait_until(lambda: hub.manager.count() == 2)
+        await offender.emit("message", "x" * 200_000)
+        await asyncio.wait_for(offender.disconnected.wait(), 10)
+        await wait_until(lambda: hub.manager.count() == 1, message="offender removed")
+        assert bystander.sid in hub.manager
+        assert not [e for e in bystander.received if e[0] == "message"]
+        await assert_still_served(hub, kind, transport)
+        await offender.close()
+        await bystander.close()
+
+
+@pytest.mark.parametrize("payload", [
+    None, 0, "", True, [1, 2], "tab\there", {"room": None}, {"room": "r" * 10_000}, {"data": 1},
+    {"room": "a", "data": {"deep": [[[[[]]]]]}}, "\u0000\ud7ff", float("inf"),
+])
+async def test_malformed_event_arguments_get_an_error_ack(hub, clients, payload):
+    client = await clients("py", hub_url(hub), "websocket")
+    for event in ("join", "leave", "room_message"):
+        reply = await client.call(event, payload)
+        assert reply["ok"] is False and reply["error"]
+    assert hub.manager.get(client.sid).rooms == frozenset()
+    await assert_still_served(hub)
+
+
+async def test_hostile_auth_payloads_are_refused_cleanly(hub):
+    url = hub_url(hub)
+    for auth in (["not", "a", "dict"], "token", {"name": 12}, {"name": ["x"]}):
+        client = PyClient(url, "websocket", auth)
+        with pytest.raises(ConnectRefused, match=r"auth must be an object|name must be a string"):
+            await client.connect()
+        await client.close()
+    long_name = PyClient(url, "polling", {"name": "\x1b[31m" + "n" * 5000 + "\n"})
+    await long_name.connect()
+    await wait_until(lambda: long_name.sid in hub.manager)
+    name = hub.manager.get(long_name.sid).name
+    assert len(name) == 64 and "\x1b" not in name and "\n" not in name
+    await long_name.close()
+    await wait_until(lambda: hub.manager.count() == 0)
+
+
+async def test_raw_garbage_on_the_wire_is_refused_and_loses_nothing(hub):
+    bystander = PyClient(hub_url(hub), "websocket")
+    await bystander.connect()
+    base = f"http://127.0.0.1:{hub.port}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        for params in ({"EIO": "4", "transport": "carrier-pigeon"}, {"EIO": "99"},
+                       {"EIO": "4", "transport": "polling", "sid": "nope"}):
+            response = await http.get("/socket.io/", params=params)
+            assert response.status_code == 400
+        response = await http.post("/socket.io/", params={"EIO": "4", "transport": "polling",
+                                                          "sid": "x" * 5000},
+                                   content=random.randbytes(10_000))
+        assert response.status_code == 400
+    async with websockets.connect(f"ws://127.0.0.1:{hub.port}/socket.io/?EIO=4"
+                                  "&transport=websocket") as ws:
+        await ws.recv()  # the Engine.IO open packet
+        await ws.send("4" + "2[}{not json")
+        await ws.send(b"\x00\xff" * 100)
+    await wait_until(lambda: hub.manager.count() == 1)
+    assert bystander.sid in hub.manager
+    await assert_still_served(hub)
+    await bystander.close()
+
+
+async def test_churn_leaves_exactly_the_live_clients():
+    """Hundreds of connects and disconnects over both transports and both client kinds;
+    the JavaScript clients that leave are killed, so the server hears no goodbye."""
+    rng = random.Random(7)
+    # A short heartbeat, so that killed long-polling clients are noticed within seconds.
+    async with running_hub(ping_interval=1, ping_timeout=1) as hub:
+        url = hub_url(hub)
+        live: list[PyClient | JsClient] = []
+        for _ in range(6):
+            batch: list[PyClient | JsClient] = [
+                PyClient(url, rng.choice(["websocket", "polling"])) for _ in range(40)]
+            batch += [JsClient(url, rng.choice(["websocket", "polling"])) for _ in range(3)]
+            await asyncio.gather(*(c.connect() for c in batch))
+            for client in batch:
+                if rng.random() < 0.5:
+                    await client.call("join", f"room-{rng.randrange(5)}")
+            live.extend(batch)
+            rng.shuffle(live)
+            leaving, live = live[: len(live) // 2], live[len(live) // 2:]
+            await asyncio.gather(*(c.kill() if isinstance(c, JsClient) else c.close()
+                                   for c in leaving))
+        live_sids = {c.sid for c in live}
+        await wait_until(lambda: {c.sid for c in hub.manager.all()} == live_sids,
+                         within=30, message="registry equal to the live clients")
+        for client in live:
+            assert hub.manager.get(client.sid).rooms <= {f"room-{i}" for i in range(5)}
+        await asyncio.gather(*(c.close() for c in live))
+        await wait_until(lambda: hub.manager.count() == 0, within=20)
