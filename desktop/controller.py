@@ -145,6 +145,9 @@ class HubController(QObject):
             logger.exception("the server could not start")
             return self._fail(f"the server could not start: {exc}")
         self._hub = hub
+        # The hub may have completed the settings (a generated dashboard token): keep its
+        # version, so that a later restart serves the same token.
+        self._settings = hub.settings
         self._error = None
         self._busy_port = None
         self._set_state(State.RUNNING)
