@@ -6,7 +6,8 @@ import logging
 
 import socketio
 
-from .config import Settings, load_settings
+from . import config
+from .config import Settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import create_dashboard_app
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None, manager: ConnectionManager | No
 
     With no arguments it is built from the global settings and the global manager.
     """
-    settings = load_settings() if settings is None else settings
+    settings = config.settings if settings is None else settings
     manager = default_manager if manager is None else manager
     sio = create_socketio_server(settings, manager) if sio is None else sio
     dashboard = create_dashboard_app(manager, settings, relay_meter(sio))
