@@ -167,6 +167,8 @@ class HubEngineSocket(async_socket.AsyncSocket):
             return
         if not self.upgraded:
             self.queue.put_nowait(packet.Packet(farewell))
+        if self.server.sockets.get(self.sid) is self:
+            del self.server.sockets[self.sid]  # any later request: 400
         await self.close(wait=False, abort=True, reason=reason)
         self.queue.put_nowait(None)  # ends a websocket writer, and any later poll
         if self._websocket is not None:
@@ -273,25 +275,21 @@ class HubEngineSocket(async_socket.AsyncSocket):
             self._get_pending = False
 
     async def handle_post_request(self, environ: dict[str, Any]) -> None:
-        # python-engineio logged a malformed body as an ERROR, answered it 200 and
-        # kept the session; it also trusted Content-Length.  The reference closes the
-        # session on a parse error or an overlapping POST.
-        if self._post_pending:
-            await self.drop(self.server.reason.TRANSPORT_ERROR)
-            raise exceptions.EngineIOError("overlapping POST")
+        # python-engineio logged a malformed body as an ERROR, answered it 200 and kept
+        # the session, and trusted Content-Length.  The reference answers "ok" too but
+        # closes the session on a parse error (so the next GET gets 400).
         self._post_pending = True
         try:
             limit = self.server.max_http_buffer_size
             body = await environ["wsgi.input"].read(limit + 1)
-            if len(body) > limit:
-                await self.drop(self.server.reason.TRANSPORT_ERROR)
-                raise exceptions.ContentTooLongError()
             try:
+                if len(body) > limit:
+                    raise ValueError("payload too large")
                 packets = decode_engineio_payload(body)
             except ValueError as exc:
                 logger.info("%s: malformed payload (%s), closing", self.sid, exc)
                 await self.drop(self.server.reason.TRANSPORT_ERROR)
-                raise exceptions.EngineIOError(str(exc)) from None
+                return
             for pkt in packets:
                 await self.receive(pkt)
         finally:
@@ -367,19 +365,23 @@ class HubEngineServer(engineio.AsyncServer):
     async def handle_request(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
                              send: Callable[[dict[str, Any]], Awaitable[None]]) -> Any:
         refusal = self._refusal(scope)
-        if refusal is not None:
-            await self._refuse(scope, receive, send, refusal)
-            return None
-        if scope["type"] == "websocket":
-            socket = self.sockets.get(self._query_sid(scope) or "")
-            if socket is not None and (socket.upgrading or socket.upgraded
-                                       or getattr(socket, "_websocket", None) is not None):
+        socket = self.sockets.get(self._query_sid(scope) or "")
+        if refusal is None and isinstance(socket, HubEngineSocket):
+            if scope["type"] == "websocket" and (socket.upgrading or socket.upgraded
+                                                 or socket._websocket is not None):
                 # The reference completes the handshake of a second websocket for an
                 # upgraded session and closes it; python-engineio raised out of the app.
                 await receive()
                 await send({"type": "websocket.accept"})
                 await send({"type": "websocket.close"})
                 return None
+            if scope.get("method") == "POST" and socket._post_pending:
+                # The reference answers an overlapping POST 400 and closes the session.
+                await socket.drop(self.reason.TRANSPORT_ERROR)
+                refusal = BAD_REQUEST
+        if refusal is not None:
+            await self._refuse(scope, receive, send, refusal)
+            return None
         return await super().handle_request(scope, receive, send)
 
     @staticmethod
@@ -645,8 +647,8 @@ class HubSocketIOServer(socketio.AsyncServer):
             held.depth -= 1
             if held.depth == 0 and self._held.get(eio_sid) is held:
                 del self._held[eio_sid]
-        if held.depth == 0:
-            for release in held.sends:
+        if held.depth == 0 and self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+            for release in held.sends:  # a refused client gets nothing but its refusal
                 await release()
 
     # -- packets out
