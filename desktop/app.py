@@ -100,6 +100,11 @@ class DesktopApp(QObject):
             self.settings_dialog.reject()
         self.window.hide()
 
+    def on_second_launch(self) -> None:
+        """Another launch of the app handed over to this one: come forward."""
+        logger.info("the app was launched again: showing this window")
+        self.window.bring_forward()
+
     # -- commands ------------------------------------------------------------------------
 
     def toggle_server(self) -> None:
@@ -183,7 +188,7 @@ def run_gui(settings: Settings) -> int:
     sys.excepthook = _log_uncaught
     try:
         desktop = DesktopApp(settings)
-        instance.activationRequested.connect(desktop.window.bring_forward)
+        instance.activationRequested.connect(desktop.on_second_launch)
         return loop.run_until_complete(desktop.run())
     finally:
         sys.excepthook = sys.__excepthook__
