@@ -194,6 +194,8 @@ class MainWindow(QMainWindow):
 
         self.addresses.clear()
         self.addresses.addItems(controller.urls)
+        row_height = self.addresses.fontMetrics().height() + 6
+        self.addresses.setFixedHeight(max(1, self.addresses.count()) * row_height + 8)
         self._show_qr(controller.dashboard_url())
         self._show_error(controller)
         self._refresh_count()
@@ -211,7 +213,8 @@ class MainWindow(QMainWindow):
             self.qr_caption.setText("")
             return
         self.qr.setPixmap(qr_pixmap(url))
-        self.qr_caption.setText(f"Scan to open the dashboard:\n{url}")
+        # The code carries the token; the caption does not show it to onlookers.
+        self.qr_caption.setText(f"Scan to open the dashboard:\n{url.split('?')[0]}")
 
     def _show_error(self, controller: HubController) -> None:
         if controller.state is not State.ERROR:
