@@ -1,0 +1,295 @@
+"""The benchmark: the same Node socket.io-client load against each server, interleaved.
+
+    python tests/benchmarks/run.py [--rounds 3] [--servers desktop,headless,reference,stock]
+                                   [--quick]
+
+Each round runs every server in turn (A B C D, A B C D, ...), each through two sessions
+with a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000
+clients, memory per idle connection, a broadcast of 200 messages to those 1,000 clients
+in a burst and then paced at 10/s, and the time from SIGTERM to the process's exit with
+1,000 clients connected; (2) a ramp to 5,000 clients.  Every server runs a 16 ms timer
+(the desktop a QTimer); its largest and p99 gap are taken within each scenario.
+Medians over the rounds, with ratios to the reference Node server, are written to
+results/<date>.json and results/<date>.md.  127.0.0.1 only; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RESULTS = HERE / "results"
+SERVERS = ("desktop", "headless", "reference", "stock")
+LABELS = {
+    "desktop": "our hub, desktop (shared Qt loop)",
+    "headless": "our hub, headless (asyncio)",
+    "reference": "Node socket.io 4 (reference)",
+    "stock": "stock python-socketio + uvicorn + uvloop",
+}
+READY_TIMEOUT_S = 30
+EXIT_TIMEOUT_S = 15
+COMMAND_TIMEOUT_S = 180
+FULL = {"echo_clients": 100, "echo_s": 10, "ramp": 1000, "big_ramp": 5000, "messages": 200,
+        "paced_per_s": 10, "broadcast_timeout_s": 30}
+QUICK = {"echo_clients": 20, "echo_s": 2, "ramp": 100, "big_ramp": 300, "messages": 20,
+         "paced_per_s": 10, "broadcast_timeout_s": 10}
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def gaps(ticks: list[float], start: float, end: float) -> dict[str, float | None]:
+    """Largest and p99 interval (ms) between the timer's ticks within [start, end]."""
+    inside = [t for t in ticks if start <= t <= end]
+    intervals = sorted(b - a for a, b in itertools.pairwise(inside))
+    if not intervals:
+        return {"max_ms": None, "p99_ms": None}
+    p99 = intervals[min(len(intervals) - 1, int(0.99 * len(intervals)))]
+    return {"max_ms": intervals[-1], "p99_ms": p99}
+
+
+class Session:
+    """One server process and one load generator process talking to it."""
+
+    def __init__(self, server: str, workdir: Path) -> None:
+        self.port = free_port()
+        self.ticks_file = workdir / f"ticks-{server}-{self.port}.json"
+        python, node = sys.executable, shutil.which("node") or "node"
+        args = {
+            "desktop": [python, HERE / "servers/hub.py", "desktop"],
+            "headless": [python, HERE / "servers/hub.py", "headless"],
+            "reference": [node, HERE / "servers/reference.mjs"],
+            "stock": [python, HERE / "servers/stock.py"],
+        }[server] + [str(self.port), str(self.ticks_file)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.server = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=env, text=True,
+                                       stdout=subprocess.PIPE)
+        assert self.server.stdout is not None
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while self.server.stdout.readline().strip() != "ready":
+            if time.monotonic() > deadline or self.server.poll() is not None:
+                self.server.kill()
+                raise RuntimeError(f"{server} did not start")
+        self.load = subprocess.Popen([node, str(HERE / "loadgen.mjs")], cwd=HERE, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.windows: dict[str, tuple[float, float]] = {}
+
+    def command(self, phase: str | None, **command: Any) -> dict[str, Any]:
+        assert self.load.stdin and self.load.stdout
+        started = time.time() * 1000
+        self.load.stdin.write(json.dumps(command) + "\n")
+        self.load.stdin.flush()
+        line = self.load.stdout.readline()  # the load generator bounds each command
+        if phase:
+            self.windows[phase] = (started, time.time() * 1000)
+        reply = json.loads(line) if line else {"error": "load generator exited"}
+        if "error" in reply:
+            raise RuntimeError(f"{command['op']}: {reply['error']}")
+        return reply
+
+    def stop(self) -> float:
+        """SIGTERM the server; seconds until it exited (killed after EXIT_TIMEOUT_S)."""
+        started = time.monotonic()
+        self.server.send_signal(signal.SIGTERM)
+        try:
+            self.server.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
+        took = time.monotonic() - started
+        assert self.load.stdin
+        self.load.stdin.close()
+        try:
+            self.load.wait(30)
+        except subprocess.TimeoutExpired:
+            self.load.kill()
+        return took
+
+    def timer_gaps(self) -> dict[str, dict[str, float | None]]:
+        ticks = json.loads(self.ticks_file.read_text()) if self.ticks_file.exists() else []
+        return {phase: gaps(ticks, *window) for phase, window in self.windows.items()}
+
+
+def run_server(server: str, plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    session = Session(server, workdir)
+    try:
+        url = f"http://127.0.0.1:{session.port}"
+        session.command(None, op="ramp", url=url, n=plan["echo_clients"])
+        result["echo"] = session.command("echo", op="echo", clients=plan["echo_clients"],
+                                         seconds=plan["echo_s"])
+        session.command(None, op="close")
+        time.sleep(1)
+        before = rss_kib(session.server.pid)
+        result["connect"] = session.command("connect", op="ramp", url=url, n=plan["ramp"])
+        time.sleep(1)
+        result["memory_kib_per_connection"] = (
+            (rss_kib(session.server.pid) - before) / plan["ramp"])
+        for phase, per_s in (("burst", 0), ("paced", plan["paced_per_s"])):
+            result[phase] = session.command(
+                phase, op="broadcast", messages=plan["messages"], per_s=per_s,
+                timeout_s=plan["broadcast_timeout_s"])
+    finally:
+        result["shutdown_s"] = session.stop()
+    result["timer"] = session.timer_gaps()
+    session = Session(server, workdir)
+    try:
+        url = f"http://127.0.0.1:{session.port}"
+        result["big_connect"] = session.command("big_connect", op="ramp", url=url,
+                                                n=plan["big_ramp"])
+    finally:
+        session.stop()
+    result["timer"].update(session.timer_gaps())
+    return result
+
+
+# -- figures ----------------------------------------------------------------------------
+
+ROWS: list[tuple[str, tuple[str, ...], str, bool]] = [
+    # (label, path into a result, format, higher is better)
+    ("echo, 100 clients: round trips/s", ("echo", "per_s"), "{:,.0f}", True),
+    ("echo p50 latency (ms)", ("echo", "p50_ms"), "{:.2f}", False),
+    ("echo p99 latency (ms)", ("echo", "p99_ms"), "{:.2f}", False),
+    ("broadcast burst to 1,000: delivered/s", ("burst", "per_s"), "{:,.0f}", True),
+    ("broadcast burst: % delivered", ("burst", "percent"), "{:.1f}", True),
+    ("broadcast burst: p99 latency (ms)", ("burst", "p99_ms"), "{:,.0f}", False),
+    ("paced 10/s to 1,000: p50 latency (ms)", ("paced", "p50_ms"), "{:.1f}", False),
+    ("paced 10/s to 1,000: p99 latency (ms)", ("paced", "p99_ms"), "{:.1f}", False),
+    ("paced: % delivered", ("paced", "percent"), "{:.1f}", True),
+    ("connect 1,000 clients (s)", ("connect", "ms"), "{:.2f}", False),
+    ("connect 5,000 clients (s)", ("big_connect", "ms"), "{:.2f}", False),
+    ("connect 5,000: failures", ("big_connect", "failed"), "{:.0f}", False),
+    ("memory per idle connection (KiB)", ("memory_kib_per_connection",), "{:.1f}", False),
+    ("16 ms timer during echo: largest gap (ms)", ("timer", "echo", "max_ms"), "{:.0f}", False),
+    ("16 ms timer during echo: p99 gap (ms)", ("timer", "echo", "p99_ms"), "{:.0f}", False),
+    ("16 ms timer during paced: largest gap (ms)", ("timer", "paced", "max_ms"), "{:.0f}",
+     False),
+    ("16 ms timer during paced: p99 gap (ms)", ("timer", "paced", "p99_ms"), "{:.0f}", False),
+    ("16 ms timer during burst: largest gap (ms)", ("timer", "burst", "max_ms"), "{:.0f}",
+     False),
+    ("16 ms timer during 5,000 ramp: largest gap (ms)", ("timer", "big_connect", "max_ms"),
+     "{:.0f}", False),
+    ("shutdown with 1,000 connected (s)", ("shutdown_s",), "{:.2f}", False),
+]
+
+
+def pick(result: dict[str, Any], path: tuple[str, ...]) -> float | None:
+    value: Any = result
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    if value is None:
+        return None
+    return float(value) / (1000 if path[-1] == "ms" and path[0] != "timer" else 1)
+
+
+def medians(rounds: list[dict[str, dict[str, Any]]], servers: list[str]
+            ) -> dict[str, dict[str, float | None]]:
+    table: dict[str, dict[str, float | None]] = {}
+    for label, path, _, _ in ROWS:
+        table[label] = {}
+        for server in servers:
+            values = [v for r in rounds if server in r
+                      if (v := pick(r[server], path)) is not None]
+            table[label][server] = statistics.median(values) if values else None
+    return table
+
+
+def markdown(table: dict[str, dict[str, float | None]], servers: list[str],
+             meta: dict[str, Any]) -> str:
+    head = "| | " + " | ".join(LABELS[s] for s in servers) + " |"
+    lines = [f"Benchmark of {meta['date']} on {meta['machine']}; {meta['rounds']} interleaved "
+             f"rounds, medians; in brackets the ratio to the reference.", "",
+             head, "|---" * (len(servers) + 1) + "|"]
+    for label, _, fmt, _ in ROWS:
+        reference = table[label].get("reference")
+        cells = []
+        for server in servers:
+            value = table[label][server]
+            if value is None:
+                cells.append("n/a")
+                continue
+            cell = fmt.format(value)
+            if server != "reference" and reference:
+                cell += f" ({value / reference:.2f}x)"
+            cells.append(cell)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, Node {node}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: check the harness")
+    args = parser.parse_args()
+    servers = args.servers.split(",")
+    plan = QUICK if args.quick else FULL
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 20_000)), hard))
+    meta = {"date": dt.date.today().isoformat(), "machine": machine(), "rounds": args.rounds,
+            "plan": plan, "servers": servers}
+    rounds: list[dict[str, dict[str, Any]]] = []
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as workdir:
+        for number in range(1, args.rounds + 1):
+            this_round: dict[str, dict[str, Any]] = {}
+            for server in servers:
+                print(f"round {number}: {server}", file=sys.stderr, flush=True)
+                try:
+                    this_round[server] = run_server(server, plan, Path(workdir))
+                except RuntimeError as exc:  # a failed server leaves a gap in its column
+                    print(f"  {server} failed: {exc}", file=sys.stderr)
+            rounds.append(this_round)
+    meta["minutes"] = round((time.monotonic() - started) / 60, 1)
+    table = medians(rounds, servers)
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / (meta["date"] + ("-quick" if args.quick else ""))
+    stem.with_suffix(".json").write_text(
+        json.dumps({"meta": meta, "rounds": rounds, "medians": table}, indent=1) + "\n")
+    text = markdown(table, servers, meta)
+    stem.with_suffix(".md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
