@@ -215,7 +215,8 @@ def ensure_dashboard_token(settings: Settings) -> Settings:
         return settings
     token = secrets.token_urlsafe(DASHBOARD_TOKEN_BYTES)
     try:
-        save_config_file({"dashboard_token": token})
+        path = save_config_file({"dashboard_token": token})
+        logger.info("generated a dashboard token for other devices: dashboard_token in %s", path)
     except (OSError, SettingsError) as exc:
         logger.warning("dashboard token not saved, it lasts until the hub stops: %s", exc)
     return settings.model_copy(update={"dashboard_token": token})

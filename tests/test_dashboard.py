@@ -24,6 +24,7 @@ from support import hub_url, loopback_settings, running_hub
 
 from server.config import load_settings
 from server.dashboard_stats import RATE_WINDOW_SECONDS, RelayMeter, format_duration
+from server.network import lan_addresses
 from server.runner import HubServer
 
 LAN = {"x-forwarded-for": "192.168.1.50"}
@@ -107,8 +108,6 @@ async def test_localhost_names_are_accepted(hub, host):
 
 
 async def test_an_address_of_this_machine_is_accepted(hub):
-    from server.network import lan_addresses
-
     addresses = lan_addresses()
     if not addresses:
         pytest.skip("this machine has no LAN address")
