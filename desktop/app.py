@@ -19,8 +19,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from server.config import APP_NAME, Settings
-from server.logging_config import LOGGER_NAME, ROOT_LOGGERS
+from server.logging_config import ROOT_LOGGERS
 
+from . import LOGGER_NAME
 from .actions import AppActions
 from .background import run_in_background
 from .connections_model import ConnectionsModel
@@ -34,7 +35,7 @@ from .single_instance import SingleInstance, instance_name
 from .tray import TrayIcon
 from .window import MainWindow
 
-logger = logging.getLogger(f"{LOGGER_NAME}.desktop")
+logger = logging.getLogger(LOGGER_NAME)
 
 
 class DesktopApp(QObject):

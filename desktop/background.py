@@ -7,9 +7,9 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from server.logging_config import LOGGER_NAME
+from . import LOGGER_NAME
 
-logger = logging.getLogger(f"{LOGGER_NAME}.desktop")
+logger = logging.getLogger(LOGGER_NAME)
 
 _running: set[asyncio.Task[Any]] = set()
 

@@ -16,11 +16,11 @@ from PySide6.QtCore import QObject, Signal
 
 from server.config import Settings
 from server.connections import ConnectionManager
-from server.logging_config import LOGGER_NAME
 from server.runner import HubServer, PortInUseError, bind_socket
 
-# A child of the hub's logger, so our lines share its handlers and the log panel.
-logger = logging.getLogger(f"{LOGGER_NAME}.desktop")
+from . import LOGGER_NAME
+
+logger = logging.getLogger(LOGGER_NAME)
 
 FREE_PORT_SEARCH = 20
 """How many ports above a busy one to try when suggesting another."""

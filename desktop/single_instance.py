@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import logging
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from server.config import APP_NAME, config_file_path
+
+from . import LOGGER_NAME
+
+logger = logging.getLogger(LOGGER_NAME)
 
 CONNECT_TIMEOUT_MS = 1000
 
@@ -52,8 +57,9 @@ class SingleInstance(QObject):
         # Nobody answered: a socket file left by a crashed instance must not block us.
         QLocalServer.removeServer(self.name)
         if not self._server.listen(self.name):
-            raise OSError(f"cannot listen on local socket {self.name}: "
-                          f"{self._server.errorString()}")
+            # Not worth refusing to start over: the app runs, only unguarded.
+            logger.warning("a second launch will not find this one: local socket %s: %s",
+                           self.name, self._server.errorString())
         return True
 
     def release(self) -> None:

@@ -38,6 +38,7 @@ def flush(qtbot, model: ConnectionsModel, manager: ConnectionManager) -> None:
     qtbot.waitUntil(lambda: model.sids() == [c.sid for c in manager.all()], timeout=5000)
 
 
+@pytest.mark.qt_log_level_fail("WARNING")
 def test_a_burst_of_changes_is_applied_as_a_few_precise_row_operations(qtbot, qtmodeltester):
     manager = ConnectionManager()
     model = ConnectionsModel(manager)
