@@ -80,7 +80,7 @@ class DesktopApp(QObject):
                     self.window.bring_forward()
                 await self.controller.start()
                 await self._quit_requested.wait()
-                await self.shutdown()
+                await self._shutdown()
         finally:
             for name in ROOT_LOGGERS:
                 logging.getLogger(name).removeHandler(self.log_handler)
@@ -90,7 +90,7 @@ class DesktopApp(QObject):
         """The one way to quit: ``run()`` takes it from here."""
         self._quit_requested.set()
 
-    async def shutdown(self) -> None:
+    async def _shutdown(self) -> None:
         """Disconnect every client, stop the server, take the app off the screen."""
         logger.info("quitting")
         await self.controller.stop()
