@@ -212,3 +212,32 @@ def test_without_a_console_the_log_goes_to_the_user_log_directory(bundle: Path,
             process.kill()
             process.wait()
     assert "server stopped" in log_file.read_text()
+
+
+def test_the_linux_install_script_puts_the_app_in_the_menu_and_takes_it_out(
+        tmp_path: Path) -> None:
+    folder = BUNDLES["one-folder"].parent
+    script = folder / "linux" / "install.sh"
+    if not script.exists():
+        pytest.skip(f"no one-folder bundle with {script.relative_to(ROOT)}: "
+                    "build it with scripts/build-bundle on Linux")
+    home = tmp_path / "home"
+    env = {**bundle_env(tmp_path), "HOME": str(home)}
+    subprocess.run([str(script)], env=env, check=True, capture_output=True, timeout=120)
+
+    installed = home / ".local" / "lib" / "socketio-tray" / "socketio-tray"
+    entry = (home / ".local/share/applications/socketio-tray.desktop").read_text()
+    assert f'Exec="{installed}"' in entry.splitlines()
+    assert "Icon=socketio-tray" in entry.splitlines()
+    icons = home / ".local/share/icons/hicolor"
+    for size in (16, 32, 48, 128, 256):
+        assert (icons / f"{size}x{size}/apps/socketio-tray.png").is_file()
+    assert (icons / "scalable/apps/socketio-tray.svg").is_file()
+    version = subprocess.run([str(home / ".local/bin/socketio-tray"), "--version"], env=env,
+                             capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert version.stdout.strip() == f"socketio-tray {__version__}"
+
+    subprocess.run([str(script), "--uninstall"], env=env, check=True, capture_output=True,
+                   timeout=60)
+    left = list(home.rglob("*socketio-tray*"))
+    assert left == [], left
