@@ -21,6 +21,10 @@ WAIT = 5.0
 """Upper bound for any single wait on the server; a failing test fails within it."""
 
 SEP = "\x1e"
+STRESS = {"ping_interval": 0.3, "ping_timeout": 0.2}
+"""The issue's stress setting."""
+CLOSE_WITHIN = 0.1
+"""The issue's bound for closing a misbehaving session, from the offending send."""
 
 
 def decode_packet(encoded: str) -> str | bytes:
@@ -182,3 +186,13 @@ class WebSocket:
     async def close(self) -> None:
         await self.ws.close()
         await self._reader
+
+
+async def send_packets(session: Polling | WebSocket, *packets: str | bytes) -> None:
+    if isinstance(session, Polling):
+        encoded = [("4" + p) if isinstance(p, str) else "b" + base64.b64encode(p).decode()
+                   for p in packets]
+        assert (await session.post(SEP.join(encoded))).text == "ok"
+    else:
+        for packet in packets:
+            await session.send(("4" + packet) if isinstance(packet, str) else packet)

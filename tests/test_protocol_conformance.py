@@ -8,7 +8,6 @@ long-polling (httpx) and websocket (``websockets``), each at the stress setting
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from collections.abc import AsyncIterator
@@ -18,7 +17,17 @@ import httpx
 import pytest
 import socketio
 from clients import JsClient, PyClient
-from raw_protocol import PATH, SEP, WAIT, Polling, WebSocket, open_websocket
+from raw_protocol import (
+    CLOSE_WITHIN,
+    PATH,
+    SEP,
+    STRESS,
+    WAIT,
+    Polling,
+    WebSocket,
+    open_websocket,
+    send_packets,
+)
 from support import hub_url, running_hub, wait_until
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -26,10 +35,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from server.protocol import HubEngineSocket
 from server.runner import HubServer
 
-STRESS = {"ping_interval": 0.3, "ping_timeout": 0.2}
 SETTINGS = {"stress": STRESS, "defaults": {}}
-CLOSE_WITHIN = 0.1
-"""The issue's bound for closing a misbehaving session, from the offending send."""
 
 
 @pytest.fixture(params=list(SETTINGS))
@@ -143,12 +149,12 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "query", "code"), BAD_REQUESTS)
-async def test_2_bad_requests_get_400(hub, raw, method, query, code):
+async def test_2_bad_requests_get_400(hub):
     async with httpx.AsyncClient(base_url=hub_url(hub)) as http:
-        response = await http.request(method, PATH, params=query, content=b"40")
-    assert response.status_code == 400
-    assert json.loads(response.content)["code"] == code
+        for method, query, code in BAD_REQUESTS:
+            response = await http.request(method, PATH, params=query, content=b"40")
+            assert response.status_code == 400, (method, query)
+            assert json.loads(response.content)["code"] == code, (method, query)
 
 
 async def test_2_requests_for_a_real_session_get_400_when_wrong_or_closed(hub, raw):
@@ -163,13 +169,12 @@ async def test_2_requests_for_a_real_session_get_400_when_wrong_or_closed(hub, r
     assert (await session.post("3")).status_code == 400
 
 
-@pytest.mark.parametrize("query", ["EIO=4&transport=websocket&sid=unknown",
-                                   "EIO=3&transport=websocket", "transport=websocket",
-                                   "EIO=4&transport=polling"])
-async def test_2_bad_websocket_requests_get_400(hub, query):
-    with pytest.raises(InvalidStatus) as refused:
-        await connect(f"ws://127.0.0.1:{hub.port}{PATH}?{query}", open_timeout=WAIT)
-    assert refused.value.response.status_code == 400
+async def test_2_bad_websocket_requests_get_400(hub):
+    for query in ("EIO=4&transport=websocket&sid=unknown", "EIO=3&transport=websocket",
+                  "transport=websocket", "EIO=4&transport=polling"):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(f"ws://127.0.0.1:{hub.port}{PATH}?{query}", open_timeout=WAIT)
+        assert refused.value.response.status_code == 400, query
 
 
 # ---------------------------------------------------------------- 3. POST answered ok
@@ -186,26 +191,25 @@ async def test_3_a_successful_post_is_answered_200_ok(hub, raw):
 MALFORMED_ENGINEIO = ["", "x", "9", "42\x1e", "bnot base64!", "\x1e40", "b===="]
 
 
-@pytest.mark.parametrize("body", MALFORMED_ENGINEIO)
-async def test_4_a_malformed_polling_payload_closes_the_session_at_once(hub, raw, body):
-    session = await raw.polling()
-    await raw.quiet(session)
-    get = await parked_get(hub, session)
-    sent_at = time.perf_counter()
-    await session.post(body.encode())
-    packets, elapsed = await released(get, sent_at)
-    assert packets == ["1"]
-    assert elapsed < CLOSE_WITHIN
-    await assert_polling_closed(session)
+async def test_4_a_malformed_polling_payload_closes_the_session_at_once(hub, raw):
+    for body in MALFORMED_ENGINEIO:
+        session = await raw.polling()
+        await raw.quiet(session)
+        get = await parked_get(hub, session)
+        sent_at = time.perf_counter()
+        await session.post(body.encode())
+        packets, elapsed = await released(get, sent_at)
+        assert packets == ["1"] and elapsed < CLOSE_WITHIN, (body, packets, elapsed)
+        await assert_polling_closed(session)
 
 
-@pytest.mark.parametrize("frame", ["", "x", "9", "bnot base64!", "b====", "2"])
-async def test_4_a_malformed_websocket_frame_closes_the_socket_at_once(hub, raw, frame):
+async def test_4_a_malformed_websocket_frame_closes_the_socket_at_once(hub, raw):
     """``2``: in Engine.IO v4 a client never pings (the reference: heartbeat direction)."""
-    session = await raw.websocket()
-    sent_at = time.perf_counter()
-    await session.send(frame)
-    assert await session.wait_closed() - sent_at < CLOSE_WITHIN
+    for frame in ("", "x", "9", "bnot base64!", "b====", "2"):
+        session = await raw.websocket()
+        sent_at = time.perf_counter()
+        await session.send(frame)
+        assert await session.wait_closed() - sent_at < CLOSE_WITHIN, frame
 
 
 async def test_4_a_second_concurrent_get_closes_the_session(hub, raw):
@@ -352,16 +356,6 @@ async def next_packets(session: Polling | WebSocket, count: int) -> list[str | b
     return packets
 
 
-async def send_packets(session: Polling | WebSocket, *packets: str | bytes) -> None:
-    if isinstance(session, Polling):
-        encoded = [("4" + p) if isinstance(p, str) else "b" + base64.b64encode(p).decode()
-                   for p in packets]
-        assert (await session.post(SEP.join(encoded))).text == "ok"
-    else:
-        for packet in packets:
-            await session.send(("4" + packet) if isinstance(packet, str) else packet)
-
-
 TRANSPORTS = pytest.mark.parametrize("transport", ["polling", "websocket"])
 
 
@@ -411,24 +405,22 @@ VIOLATIONS = [
 
 
 @TRANSPORTS
-@pytest.mark.parametrize(("why", "connect", "packets"), VIOLATIONS,
-                         ids=[v[0] for v in VIOLATIONS])
-async def test_8_protocol_violations_close_the_connection_at_once(hub, raw, transport, why,
-                                                                  connect, packets):
-    session = await raw.session(transport, connect=connect)
-    if isinstance(session, Polling):
-        await raw.quiet(session)
-        get = await parked_get(hub, session)
-        sent_at = time.perf_counter()
-        await send_packets(session, *packets)
-        received, elapsed = await released(get, sent_at)
-        assert received == ["1"] and elapsed < CLOSE_WITHIN
-        await assert_polling_closed(session)
-    else:
-        sent_at = time.perf_counter()
-        await send_packets(session, *packets)
-        assert await session.wait_closed() - sent_at < CLOSE_WITHIN
-    await wait_until(lambda: hub.manager.count() == 0, WAIT, "unregistered")
+async def test_8_protocol_violations_close_the_connection_at_once(hub, raw, transport):
+    for why, connect_first, packets in VIOLATIONS:
+        session = await raw.session(transport, connect=connect_first)
+        if isinstance(session, Polling):
+            await raw.quiet(session)
+            get = await parked_get(hub, session)
+            sent_at = time.perf_counter()
+            await send_packets(session, *packets)
+            received, elapsed = await released(get, sent_at)
+            assert received == ["1"] and elapsed < CLOSE_WITHIN, (why, received, elapsed)
+            await assert_polling_closed(session)
+        else:
+            sent_at = time.perf_counter()
+            await send_packets(session, *packets)
+            assert await session.wait_closed() - sent_at < CLOSE_WITHIN, why
+        await wait_until(lambda: hub.manager.count() == 0, WAIT, f"{why}: unregistered")
 
 
 @TRANSPORTS
