@@ -393,7 +393,8 @@ class HubEngineServer(engineio.AsyncServer):
                       send: Callable[[dict[str, Any]], Awaitable[None]],
                       error: tuple[int, str]) -> None:
         """Answer 400 with the reference's ``{"code", "message"}`` body, websocket or not."""
-        self._log_error_once(f"Bad request: {error[1]}", f"refused-{error[0]}")
+        # A refused request is the client's mistake: INFO, where python-engineio said ERROR.
+        self.logger.info("Bad request: %s", error[1])
         environ = await self._async["translate_request"](scope, receive, send)
         body = _bad_request_body(error)
         if scope["type"] == "websocket":
