@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import socketio
+from support import wait_until
 
 from server import __version__
 
@@ -151,6 +152,9 @@ async def test_the_bundle_serves_a_client_and_exits_0_on_sigterm_within_2_s(
         client.on("disconnect", lambda *_: disconnected.set())
         await client.connect(url, auth={"name": "bundle-smoke"}, wait_timeout=10)
         try:
+            # The upgrade to WebSocket works: uvicorn's websocket protocol is in the bundle.
+            await wait_until(lambda: client.transport() == "websocket", within=5,
+                             message="the upgrade to WebSocket")
             listed = await asyncio.to_thread(get_json, f"{url}/api/connections")
             assert listed["count"] == 1, listed
             assert listed["connections"][0]["name"] == "bundle-smoke"
