@@ -6,6 +6,7 @@ Each semantic test also runs on asyncio's own loop, the reference it must match.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import threading
 from collections.abc import Callable, Coroutine, Iterator
@@ -227,3 +228,26 @@ def test_qt_timers_keep_running_while_callbacks_flood_the_loop(desktop_loop):
 
     run(loop, main)
     assert len(ticks) >= 10
+
+
+def test_a_long_batch_lets_qt_run_in_between(desktop_loop):
+    loop = desktop_loop
+    ticks: list[float] = []
+    qt_timer = QTimer()
+    qt_timer.timeout.connect(lambda: ticks.append(loop.time()))
+
+    def busy() -> None:  # 2 ms of work, ready all at once: one batch without a budget
+        until = loop.time() + 0.002
+        while loop.time() < until:
+            pass
+
+    async def main() -> None:
+        qt_timer.start(16)
+        for _ in range(100):
+            loop.call_soon(busy)
+        await asyncio.sleep(0.25)
+        qt_timer.stop()
+
+    run(loop, main)
+    assert len(ticks) >= 5
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.1
