@@ -6,6 +6,10 @@ import logging
 import sys
 from pathlib import Path
 
+import platformdirs
+
+from .config import APP_NAME
+
 LOGGER_NAME = "server"
 FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 # The loggers whose records we show: ours (python-socketio and python-engineio are given
@@ -15,19 +19,25 @@ ROOT_LOGGERS = (LOGGER_NAME, "uvicorn")
 CHATTY_LOGGERS = (f"{LOGGER_NAME}.socketio", f"{LOGGER_NAME}.engineio")
 
 
+def default_log_file() -> Path:
+    """Where the log goes when there is no console: the user's log directory."""
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)) / f"{APP_NAME}.log"
+
+
 def configure_logging(level: str = "INFO", log_file: Path | None = None) -> logging.Logger:
     """Send the hub's records to stderr, or to ``log_file`` when given.
 
     Calling it again replaces the handler it installed rather than adding a second.
-    A windowed build has no stderr (``sys.stderr`` is None) and must pass a file.
+    Without a console (``pythonw``, a windowed build: ``sys.stderr`` is None) the records
+    go to ``default_log_file()``.
     """
+    if log_file is None and sys.stderr is None:
+        log_file = default_log_file()
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
-    elif sys.stderr is not None:
-        handler = logging.StreamHandler(sys.stderr)
     else:
-        handler = logging.NullHandler()
+        handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.set_name(LOGGER_NAME)
 
