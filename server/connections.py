@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -74,12 +74,6 @@ class ConnectionManager:
 
     def __contains__(self, sid: object) -> bool:
         return sid in self._connections
-
-    def __iter__(self) -> Iterator[Connection]:
-        return iter(list(self._connections.values()))
-
-    def __len__(self) -> int:
-        return len(self._connections)
 
     def rooms(self) -> dict[str, int]:
         """Each room with its number of members, by name."""

@@ -27,13 +27,17 @@ def _clean_text(value: str, limit: int) -> str:
     return "".join(ch for ch in value if ch.isprintable())[:limit]
 
 
-def _room_error(room: Any) -> str | None:
+def _room_error(room: Any, manager: ConnectionManager) -> str | None:
     if not isinstance(room, str):
         return "room must be a string"
     if not 1 <= len(room) <= MAX_ROOM_LENGTH:
         return f"room must be 1 to {MAX_ROOM_LENGTH} characters long"
     if not room.isprintable():
         return "room must be printable text, without control characters"
+    if room in manager:
+        # python-socketio keeps each client in a room named after its sid, and sids are
+        # public (every relay carries "from"): joining one would intercept that client.
+        return "room name is reserved"
     return None
 
 
@@ -93,23 +97,25 @@ def register_events(sio: HubSocketIOServer, manager: ConnectionManager,
         if manager.remove(sid) is not None:
             logger.info("client disconnected sid=%s reason=%s", sid, reason)
 
-    @sio.event
-    async def join(sid: str, room: Any = None) -> dict[str, Any]:
-        error = _room_error(room)
+    async def change_room(sid: str, room: Any, enter: bool) -> dict[str, Any]:
+        error = _room_error(room, manager)
         if error:
             return {"ok": False, "error": error}
-        await sio.enter_room(sid, room)
-        manager.add_room(sid, room)
+        if enter:
+            await sio.enter_room(sid, room)
+            manager.add_room(sid, room)
+        else:
+            await sio.leave_room(sid, room)
+            manager.remove_room(sid, room)
         return {"ok": True, "rooms": rooms_of(sid)}
 
     @sio.event
+    async def join(sid: str, room: Any = None) -> dict[str, Any]:
+        return await change_room(sid, room, enter=True)
+
+    @sio.event
     async def leave(sid: str, room: Any = None) -> dict[str, Any]:
-        error = _room_error(room)
-        if error:
-            return {"ok": False, "error": error}
-        await sio.leave_room(sid, room)
-        manager.remove_room(sid, room)
-        return {"ok": True, "rooms": rooms_of(sid)}
+        return await change_room(sid, room, enter=False)
 
     @sio.event
     async def message(sid: str, data: Any = None) -> None:
@@ -121,7 +127,7 @@ def register_events(sio: HubSocketIOServer, manager: ConnectionManager,
         if not isinstance(payload, Mapping) or "room" not in payload:
             return {"ok": False, "error": "expected {\"room\": ..., \"data\": ...}"}
         room = payload["room"]
-        error = _room_error(room)
+        error = _room_error(room, manager)
         if error:
             return {"ok": False, "error": error}
         if room not in rooms_of(sid):

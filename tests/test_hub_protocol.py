@@ -32,7 +32,7 @@ async def test_join_and_leave_are_acknowledged_and_reach_the_manager(hub, client
     assert hub.manager.get(client.sid).rooms == {"garden"}
 
 
-@pytest.mark.parametrize("room", ["", "x" * 129, 42, None, ["a"]])
+@pytest.mark.parametrize("room", ["", "x" * 129, 42, None, ["a"], "new\nline"])
 async def test_bad_room_names_are_refused(hub, clients, kind, transport, room):
     client = await clients(kind, hub_url(hub), transport)
     reply = await client.call("join", room)
@@ -114,3 +114,14 @@ async def test_server_shutdown_removes_every_connection(clients, kind, transport
         assert loop.time() - started < 2
         assert hub.manager.count() == 0
         await asyncio.wait_for(client.disconnected.wait(), 5)
+
+
+async def test_a_room_named_after_another_clients_sid_is_refused(hub, clients, kind, transport):
+    victim = await clients("py", hub_url(hub), "websocket")
+    intruder = await clients(kind, hub_url(hub), transport)
+    for event in ("join", "leave"):
+        assert await intruder.call(event, victim.sid) == {"ok": False,
+                                                          "error": "room name is reserved"}
+    await intruder.emit("message", "hello")  # relays still work, and reach the victim once
+    assert await victim.next_event("message") == [{"from": intruder.sid, "data": "hello"}]
+    assert hub.manager.get(intruder.sid).rooms == frozenset()
