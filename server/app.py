@@ -46,11 +46,16 @@ class FastJson:
 def create_socketio_server(settings: Settings,
                            manager: ConnectionManager | None = None) -> HubSocketIOServer:
     """A Socket.IO server with the hub's handlers, keeping ``manager`` up to date."""
-    origins = settings.cors_allowed_origins
+    origins: list[str] | str | None = settings.cors_allowed_origins
+    if origins == ["*"]:
+        origins = "*"
+    elif not origins:
+        # None is python-engineio's "same origin only"; its [] would turn the check off.
+        origins = None
     sio = HubSocketIOServer(
         # Always ASGI: without it python-socketio picks aiohttp whenever it is installed.
         async_mode="asgi",
-        cors_allowed_origins="*" if origins == ["*"] else origins,
+        cors_allowed_origins=origins,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=settings.max_http_buffer_size,

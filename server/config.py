@@ -70,7 +70,11 @@ class Settings(BaseSettings):
     ping_interval: float = Field(25.0, gt=0, le=3600)
     ping_timeout: float = Field(20.0, gt=0, le=3600)
     max_http_buffer_size: int = Field(1_000_000, ge=1024, le=100_000_000)
-    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="web origins whose pages may connect; empty: only the hub's own, "
+        "'*': any (devices and programs send no Origin and are never affected)",
+    )
     auth_token: str | None = Field(None, description="when set, clients must present it")
     dashboard_token: str | None = None
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 
 import httpx
 import pytest
-from support import hub_url, wait_until
+import websockets
+from support import hub_url, running_hub, wait_until
 
 CONNECTION_KEYS = {"sid", "name", "client_ip", "transport", "user_agent", "connected_at",
                    "rooms"}
@@ -68,3 +70,28 @@ async def test_hostile_names_are_escaped_in_the_page(hub, clients):
             page = (await http.get(path)).text
             assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
             assert "<img src=x" not in page and "<b>room</b>" not in page
+
+
+@pytest.mark.parametrize(("origins", "allowed"), [(None, False), ("*", True),
+                                                  ("http://lab.example:3000", True)])
+async def test_foreign_web_origins_are_refused_unless_allowed(origins, allowed):
+    """A page on another origin must not join the hub through its visitor's browser
+    (cross-site WebSocket hijacking); devices send no Origin and are always served."""
+    overrides = {} if origins is None else {"cors_allowed_origins": origins}
+    async with running_hub(**overrides) as hub:
+        handshake = {"EIO": "4", "transport": "polling"}
+        async with httpx.AsyncClient(base_url=hub_url(hub), timeout=10) as http:
+            foreign = await http.get("/socket.io/", params=handshake,
+                                     headers={"Origin": "http://lab.example:3000"})
+            assert (foreign.status_code == 200) is allowed
+            device = await http.get("/socket.io/", params=handshake)
+            assert device.status_code == 200
+            if origins is None:  # the hub's own pages are its own origin
+                own = await http.get("/socket.io/", params=handshake,
+                                     headers={"Origin": hub_url(hub)})
+                assert own.status_code == 200
+        with pytest.raises(websockets.InvalidStatus) if not allowed else nullcontext():
+            async with websockets.connect(
+                    f"ws://127.0.0.1:{hub.port}/socket.io/?EIO=4&transport=websocket",
+                    origin="http://lab.example:3000") as ws:
+                assert (await ws.recv()).startswith("0{")
