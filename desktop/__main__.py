@@ -12,10 +12,11 @@ import os
 import sys
 
 from server import __main__ as headless
+from server import cli
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = headless.argument_parser(
+    parser = cli.argument_parser(
         "socketio-tray",
         "The socketio-tray desktop app: a tray icon and a window over a Socket.IO hub "
         "running in the same process.",
@@ -38,9 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.headless or not has_display():
         return headless.main([arg for arg in argv if arg != "--headless"])
-    settings = headless.settings_from(args)
+    settings = cli.settings_from(args)
     if settings is None:
-        return headless.EXIT_USAGE
+        return cli.EXIT_USAGE
     from .app import run_gui  # Qt is imported only when there is a screen to use it
 
     return run_gui(settings)
