@@ -19,7 +19,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from server.config import APP_NAME, Settings
-from server.logging_config import ROOT_LOGGERS
+from server.logging_config import ROOT_LOGGERS, log_loop_error
+from server.signals import quit_on_signals
 
 from . import LOGGER_NAME
 from .actions import AppActions
@@ -29,7 +30,6 @@ from .controller import HubController, State
 from .icons import state_icon
 from .log_panel import QtLogHandler
 from .loop import new_event_loop
-from .quit_signals import quit_on_signals
 from .settings_dialog import SettingsDialog
 from .single_instance import SingleInstance, instance_name
 from .tray import TrayIcon
@@ -165,12 +165,6 @@ def _log_uncaught(kind: type[BaseException], error: BaseException,
     logger.error("unhandled exception in the GUI", exc_info=(kind, error, trace))
 
 
-def _log_loop_error(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
-    error = context.get("exception")
-    logger.error("event loop: %s", context.get("message"),
-                 exc_info=error if isinstance(error, BaseException) else None)
-
-
 def run_gui(settings: Settings) -> int:
     """The tray app on one Qt + asyncio loop; 0 also when it handed over to a running one."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -185,7 +179,7 @@ def run_gui(settings: Settings) -> int:
         return 0
     loop = new_event_loop(app)
     asyncio.set_event_loop(loop)
-    loop.set_exception_handler(_log_loop_error)
+    loop.set_exception_handler(log_loop_error)
     sys.excepthook = _log_uncaught
     try:
         desktop = DesktopApp(settings)

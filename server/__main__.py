@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .cli import EXIT_USAGE, argument_parser, settings_from
-from .runner import PortInUseError, run_server
+from .runner import PortInUseError, ServerCrashed, run_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     except PortInUseError as exc:
         print(f"socketio-tray: {exc}; choose another with --port or SOCKETIO_PORT",
               file=sys.stderr)
+        return 1
+    except ServerCrashed as exc:
+        print(f"socketio-tray: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -13,8 +14,8 @@ from . import config
 from .config import Settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
-from .dashboard import create_dashboard_app
-from .dashboard_stats import relay_meter
+from .dashboard import Dashboard, create_dashboard_app
+from .dashboard_stats import RelayMeter
 from .events import register_events
 from .logging_config import LOGGER_NAME
 from .protocol import HubSocketIOServer
@@ -43,9 +44,10 @@ class FastJson:
             return json.loads(text, **kwargs)
 
 
-def create_socketio_server(settings: Settings,
-                           manager: ConnectionManager | None = None) -> HubSocketIOServer:
-    """A Socket.IO server with the hub's handlers, keeping ``manager`` up to date."""
+def create_socketio_server(settings: Settings, manager: ConnectionManager | None = None,
+                           relays: RelayMeter | None = None) -> HubSocketIOServer:
+    """A Socket.IO server with the hub's handlers, keeping ``manager`` up to date and
+    counting what it relays in ``relays``."""
     origins: list[str] | str | None = settings.cors_allowed_origins
     if origins == ["*"]:
         origins = "*"
@@ -63,18 +65,33 @@ def create_socketio_server(settings: Settings,
         engineio_logger=logging.getLogger(f"{LOGGER_NAME}.engineio"),
         json=FastJson,
     )
-    register_events(sio, default_manager if manager is None else manager, settings)
+    register_events(sio, default_manager if manager is None else manager, settings,
+                    RelayMeter() if relays is None else relays)
     return sio
 
 
-def create_app(settings: Settings | None = None, manager: ConnectionManager | None = None,
-               sio: socketio.AsyncServer | None = None) -> socketio.ASGIApp:
+@dataclass(frozen=True, slots=True)
+class Hub:
+    """One wired hub: the Socket.IO server, the dashboard and the ASGI app serving both."""
+
+    sio: HubSocketIOServer
+    dashboard: Dashboard
+    app: socketio.ASGIApp
+
+
+def build_hub(settings: Settings, manager: ConnectionManager) -> Hub:
+    """The hub's parts, sharing one registry and one relay meter."""
+    relays = RelayMeter()
+    sio = create_socketio_server(settings, manager, relays)
+    dashboard = create_dashboard_app(manager, settings, relays)
+    return Hub(sio, dashboard, socketio.ASGIApp(sio, other_asgi_app=dashboard))
+
+
+def create_app(settings: Settings | None = None,
+               manager: ConnectionManager | None = None) -> socketio.ASGIApp:
     """The whole hub as one ASGI app: Socket.IO at ``/socket.io/``, the dashboard elsewhere.
 
     With no arguments it is built from the global settings and the global manager.
     """
     settings = config.settings if settings is None else settings
-    manager = default_manager if manager is None else manager
-    sio = create_socketio_server(settings, manager) if sio is None else sio
-    dashboard = create_dashboard_app(manager, settings, relay_meter(sio))
-    return socketio.ASGIApp(sio, other_asgi_app=dashboard)
+    return build_hub(settings, default_manager if manager is None else manager).app

@@ -166,6 +166,7 @@ class Dashboard:
         self._settings = settings
         self._machine: MachineNames | None = None
         self._static = _load_static()
+        self._feeds: set[LiveFeed] = set()
 
     @property
     def settings(self) -> Settings:
@@ -253,13 +254,24 @@ class Dashboard:
             (b"x-accel-buffering", b"no"),  # nginx: pass events on as they come
             *SECURITY_HEADERS,
         ]})
-        await LiveFeed(self.status, receive, send).run()
+        feed = LiveFeed(self.status, receive, send)
+        self._feeds.add(feed)
+        try:
+            await feed.run()
+        finally:
+            self._feeds.discard(feed)
         await send({"type": "http.response.body", "body": b""})
+
+    def close_feeds(self) -> None:
+        """End every live feed, so that stopping the server need not wait for browsers
+        (an open feed would otherwise hold uvicorn's shutdown for its whole grace time)."""
+        for feed in list(self._feeds):
+            feed.close()
 
 
 def create_dashboard_app(connections: ConnectionManager = manager,
                          settings: Settings | None = None,
-                         relays: RelayMeter | None = None) -> ASGIApp:
+                         relays: RelayMeter | None = None) -> Dashboard:
     """An ASGI app serving the dashboard, JSON API and live feed for ``connections``.
 
     ``settings`` gives the dashboard token and trusted proxies (the process-wide settings

@@ -46,11 +46,15 @@ class LiveFeed:
         self._pending[connection.sid] = None if change is Change.REMOVED else connection
         self._wake.set()
 
+    def close(self) -> None:
+        """End the stream (the server is stopping); ``run()`` returns promptly."""
+        self._closed = True
+        self._wake.set()
+
     async def _watch_disconnect(self) -> None:
         while (await self._receive())["type"] != "http.disconnect":
             pass
-        self._closed = True
-        self._wake.set()
+        self.close()
 
     async def _write(self, chunk: bytes) -> None:
         await self._send({"type": "http.response.body", "body": chunk, "more_body": True})

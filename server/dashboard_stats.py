@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -42,21 +41,6 @@ class RelayMeter:
         start = now - RATE_WINDOW_SECONDS
         relayed = sum(count for second, count in self._buckets if start <= second < now)
         return relayed / RATE_WINDOW_SECONDS
-
-
-_meters: weakref.WeakKeyDictionary[Any, RelayMeter] = weakref.WeakKeyDictionary()
-
-
-def relay_meter(sio: Any) -> RelayMeter:
-    """The meter of one Socket.IO server, made on first use.
-
-    The handlers that relay (events.py) and the dashboard that shows the rate are wired
-    separately; both find the same meter through the server they belong to.
-    """
-    meter = _meters.get(sio)
-    if meter is None:
-        meter = _meters[sio] = RelayMeter()
-    return meter
 
 
 class HubStatus:

@@ -11,7 +11,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .config import Settings
 from .connections import Connection, ConnectionManager
-from .dashboard_stats import relay_meter
+from .dashboard_stats import RelayMeter
 from .network import client_ip, header_values
 from .protocol import HubSocketIOServer
 
@@ -61,11 +61,11 @@ def _check_auth(auth: Any, settings: Settings) -> str | None:
     return _clean_text(name, MAX_NAME_LENGTH) or None
 
 
-def register_events(sio: HubSocketIOServer, manager: ConnectionManager,
-                    settings: Settings) -> None:
-    """Attach the hub's handlers to ``sio``; they keep ``manager`` equal to the live clients."""
+def register_events(sio: HubSocketIOServer, manager: ConnectionManager, settings: Settings,
+                    relays: RelayMeter) -> None:
+    """Attach the hub's handlers to ``sio``; they keep ``manager`` equal to the live clients
+    and count each relayed message in ``relays`` (the dashboard shows the rate)."""
     sio.on_transport_upgrade(lambda sid: manager.set_transport(sid, "websocket"))
-    relays = relay_meter(sio)  # the dashboard shows messages relayed per second
 
     def rooms_of(sid: str) -> list[str]:
         connection = manager.get(sid)

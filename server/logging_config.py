@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -53,3 +55,12 @@ def configure_logging(level: str = "INFO", log_file: Path | None = None) -> logg
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
     return logging.getLogger(LOGGER_NAME)
+
+
+def log_loop_error(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's exception handler: what escapes a task or callback (a Socket.IO handler
+    that raises, say) is logged with the hub's records, and the server keeps serving."""
+    error = context.get("exception")
+    logging.getLogger(LOGGER_NAME).error(
+        "event loop: %s", context.get("message"),
+        exc_info=error if isinstance(error, BaseException) else None)

@@ -50,6 +50,7 @@ UNKNOWN_TRANSPORT = (0, "Transport unknown")
 UNKNOWN_SID = (1, "Session ID unknown")
 BAD_HANDSHAKE_METHOD = (2, "Bad handshake method")
 BAD_REQUEST = (3, "Bad request")
+FORBIDDEN = (4, "Forbidden")
 UNSUPPORTED_PROTOCOL_VERSION = (5, "Unsupported protocol version")
 
 
@@ -323,6 +324,9 @@ class HubEngineServer(engineio.AsyncServer):
 
     on_upgrade: Callable[[str], None] | None = None
     """Called with the Engine.IO sid once a session runs on websocket."""
+    accepting_sessions: bool = True
+    """False while the hub stops: new handshakes are refused, open sessions still served
+    (their close packets must get out)."""
 
     @property
     def sockets(self) -> _SessionTable:
@@ -356,7 +360,9 @@ class HubEngineServer(engineio.AsyncServer):
             return BAD_REQUEST
         sids = query.get("sid")
         if sids is None:
-            return BAD_HANDSHAKE_METHOD if method == "POST" else None
+            if method == "POST":
+                return BAD_HANDSHAKE_METHOD
+            return None if self.accepting_sessions else FORBIDDEN
         socket = self.sockets.get(sids[0])
         if len(sids) != 1 or socket is None or socket.closed:
             return UNKNOWN_SID
@@ -557,6 +563,20 @@ class HubSocketIOServer(socketio.AsyncServer):
                 callback(sid)
 
         self.eio.on_upgrade = translate
+
+    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
+        # python-socketio runs event handlers in fire-and-forget tasks: one that raises
+        # surfaces only as "Task exception was never retrieved", whenever the garbage
+        # collector gets to it.  Log it now; the client gets no ack, the hub serves on.
+        # (connect keeps python-socketio's own handling: it turns errors into refusals.)
+        if event == "connect":
+            return await super()._trigger_event(event, namespace, *args)
+        try:
+            return await super()._trigger_event(event, namespace, *args)
+        except Exception:
+            self.logger.exception("handler for event %r in namespace %s raised", event,
+                                  namespace)
+            return None
 
     async def _drop(self, eio_sid: str, why: str) -> None:
         logger.info("%s: %s, closing the connection", eio_sid, why)

@@ -13,22 +13,27 @@ import contextlib
 import errno
 import gc
 import logging
-import signal
 import socket
 from collections.abc import Iterator
 
 import uvicorn
 
-from .app import create_app, create_socketio_server
+from .app import build_hub
 from .config import Settings, ensure_dashboard_token
 from .connections import ConnectionManager
+from .logging_config import log_loop_error
 from .network import reachable_urls
+from .signals import quit_on_signals
 
 logger = logging.getLogger(__name__)
 
 GRACEFUL_SHUTDOWN_SECONDS = 1
 CLOSE_PACKET_GRACE_SECONDS = 0.3
 LISTEN_BACKLOG = 2048
+
+
+class ServerCrashed(RuntimeError):
+    """uvicorn stopped serving although nobody asked it to."""
 
 
 class PortInUseError(OSError):
@@ -92,8 +97,9 @@ class HubServer:
     def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
         self.settings = ensure_dashboard_token(settings)
         self.manager = ConnectionManager() if manager is None else manager
-        self.sio = create_socketio_server(self.settings, self.manager)
-        self.app = create_app(self.settings, self.manager, self.sio)
+        self._hub = build_hub(self.settings, self.manager)
+        self.sio = self._hub.sio
+        self.app = self._hub.app
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
@@ -117,6 +123,7 @@ class HubServer:
             return
         sock = bind_socket(self.settings.host, self.settings.port)
         self._port = sock.getsockname()[1]
+        self.sio.eio.accepting_sessions = True
         config = uvicorn.Config(
             self.app,
             log_config=None,
@@ -152,37 +159,54 @@ class HubServer:
             sock.close()
 
     async def stop(self) -> None:
-        """Disconnect every client, then stop uvicorn; safe to call when not running."""
+        """Disconnect every client, then stop uvicorn; safe to call when not running.
+
+        Order matters: first refuse new sessions, so that no client can arrive after the
+        sessions are closed (open ones keep being served: their close packets must get
+        out); then close the sessions and the dashboard's live feeds, which would otherwise
+        hold uvicorn's graceful shutdown; then stop uvicorn; last, close whatever
+        handshake was still in flight while uvicorn drained.
+        """
         if self._uvicorn is None or self._task is None:
             return
+        self.sio.eio.accepting_sessions = False
         await self.sio.eio.close_all_sessions(grace=CLOSE_PACKET_GRACE_SECONDS)
+        self._hub.dashboard.close_feeds()
         await self.sio.shutdown()
         self._uvicorn.should_exit = True
-        with contextlib.suppress(Exception):
+        try:
             await self._task
+        except Exception:
+            logger.exception("uvicorn failed while stopping")
+        await self.sio.eio.close_all_sessions(grace=0)
         self._uvicorn = None
         self._task = None
         logger.info("server stopped")
 
     async def serve_until_signalled(self) -> None:
-        """Start, serve until SIGINT or SIGTERM, then stop: the headless main loop."""
+        """Start, serve until SIGINT or SIGTERM, then stop: the headless main loop.
+
+        Raises ``ServerCrashed`` if uvicorn ends by itself, so that a supervisor sees a
+        failure rather than a clean exit.
+        """
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(log_loop_error)
         stop_requested = asyncio.Event()
-        signals = (signal.SIGINT, signal.SIGTERM)
-        for sig in signals:
-            loop.add_signal_handler(sig, stop_requested.set)
-        try:
-            await self.start()
-            waiter = asyncio.create_task(stop_requested.wait())
-            assert self._task is not None
-            await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-        finally:
-            await self.stop()
-            for sig in signals:
-                loop.remove_signal_handler(sig)
+        with quit_on_signals(loop, stop_requested.set):
+            try:
+                await self.start()
+                assert self._task is not None
+                serving = self._task
+                waiter = asyncio.create_task(stop_requested.wait())
+                await asyncio.wait({waiter, serving}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+            finally:
+                await self.stop()
+        if not stop_requested.is_set():
+            raise ServerCrashed("the server stopped serving by itself; see the log above")
 
 
 def run_server(settings: Settings) -> None:
-    """Serve headless until SIGINT or SIGTERM; raises ``PortInUseError`` if it cannot bind."""
+    """Serve headless until SIGINT or SIGTERM; raises ``PortInUseError`` if it cannot bind
+    and ``ServerCrashed`` if serving ends by itself."""
     asyncio.run(HubServer(settings).serve_until_signalled())

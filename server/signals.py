@@ -1,4 +1,4 @@
-"""SIGINT and SIGTERM as a request to quit, while Qt's event loop runs."""
+"""SIGINT and SIGTERM as a request to quit, for the headless hub and the desktop alike."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def quit_on_signals(loop: asyncio.AbstractEventLoop,
                     request_quit: Callable[[], None]) -> Iterator[None]:
     """Call ``request_quit`` on the loop when SIGINT or SIGTERM arrives.
 
-    The asyncio loop inside Qt wakes for signals through ``add_signal_handler`` (its
+    The loop wakes for signals through ``add_signal_handler`` (the loop inside Qt too: its
     self-pipe is watched like any socket).  Where a loop cannot (Windows), a plain
     Python handler hands the request to the loop thread-safely.
     """

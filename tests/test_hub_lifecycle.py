@@ -1,0 +1,84 @@
+"""Stopping and misbehaving handlers: the registry stays equal to the live clients, the
+server keeps serving, and nothing holds a stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from clients import PyClient
+from support import hub_url, running_hub, wait_until
+
+from server.logging_config import LOGGER_NAME
+
+
+async def test_a_handler_that_raises_is_logged_and_the_hub_serves_on(hub, caplog):
+    @hub.sio.on("boom")
+    async def boom(sid: str, data: object = None) -> None:
+        raise RuntimeError("handler bug")
+
+    sender = PyClient(hub_url(hub), "websocket")
+    receiver = PyClient(hub_url(hub), "polling")
+    await sender.connect()
+    await receiver.connect()
+    with caplog.at_level(logging.ERROR, logger=LOGGER_NAME):
+        await sender.emit("boom", 1)
+        await wait_until(lambda: "handler bug" in caplog.text, message="the error logged")
+    assert "'boom'" in caplog.text
+    await sender.emit("message", "after")
+    assert await receiver.next_event("message") == [{"from": sender.sid, "data": "after"}]
+    assert hub.manager.count() == 2
+    await sender.close()
+    await receiver.close()
+
+
+async def test_clients_connecting_during_a_stop_leave_no_ghosts():
+    """Handshakes racing a stop are refused or closed; none stays in the registry."""
+    async with running_hub() as hub:
+        url = hub_url(hub)
+        stopping = asyncio.Event()
+
+        async def keep_connecting() -> None:
+            async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+                for _ in range(200):
+                    try:
+                        await http.get("/socket.io/", params={"EIO": "4",
+                                                              "transport": "polling"})
+                    except httpx.HTTPError:
+                        return
+                    if stopping.is_set():
+                        return
+
+        async def keep_joining() -> None:
+            for _ in range(50):
+                client = PyClient(url, "polling")
+                try:
+                    await client.connect()
+                except Exception:  # refused while stopping: what we want
+                    return
+                if stopping.is_set():
+                    return
+
+        racers = [asyncio.create_task(keep_joining()) for _ in range(3)]
+        racers.append(asyncio.create_task(keep_connecting()))
+        await wait_until(lambda: hub.manager.count() >= 3, message="clients arriving")
+        stopping.set()
+        await hub.stop()
+        assert hub.manager.count() == 0
+        await asyncio.gather(*racers, return_exceptions=True)
+        await asyncio.sleep(0.2)
+        assert hub.manager.count() == 0
+
+
+async def test_an_open_dashboard_feed_does_not_hold_the_stop(caplog):
+    """Without the feed ending first, uvicorn waits out its graceful time, then cancels
+    the feed with ERROR lines ("timeout graceful shutdown exceeded")."""
+    async with running_hub() as hub, \
+            httpx.AsyncClient(base_url=hub_url(hub), timeout=10) as http, \
+            http.stream("GET", "/api/feed") as feed:
+        assert feed.status_code == 200
+        with caplog.at_level(logging.INFO):
+            await hub.stop()
+    assert "server stopped" in caplog.text
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
