@@ -9,6 +9,8 @@ import asyncio
 import itertools
 import json
 import shutil
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -192,3 +194,25 @@ class JsClient:
         assert self._process
         self._process.kill()
         await self._process.wait()
+
+
+ConnectClient = Callable[..., Coroutine[Any, Any, Client]]
+
+
+@asynccontextmanager
+async def real_clients() -> AsyncIterator[ConnectClient]:
+    """``await connect(kind, url, transport, auth=None)`` with kind "py" or "js": a
+    connected client; every client made is closed at the end."""
+    made: list[Client] = []
+
+    async def connect(kind: str, url: str, transport: str, auth: Any = None) -> Client:
+        client: Client = (PyClient if kind == "py" else JsClient)(url, transport, auth)
+        made.append(client)
+        await client.connect()
+        return client
+
+    try:
+        yield connect
+    finally:
+        for client in made:
+            await client.close()

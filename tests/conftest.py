@@ -12,16 +12,13 @@ for _name in [n for n in os.environ if n.startswith("SOCKETIO_")]:
     del os.environ[_name]
 os.environ["SOCKETIO_CONFIG_FILE"] = os.path.join(tempfile.mkdtemp(), "config.toml")
 
-from collections.abc import AsyncIterator, Awaitable, Callable  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
 
 import pytest  # noqa: E402
-from clients import Client, JsClient, PyClient  # noqa: E402
+from clients import ConnectClient, real_clients  # noqa: E402
 from support import running_hub  # noqa: E402
 
 from server.runner import HubServer  # noqa: E402
-
-ConnectClient = Callable[..., Awaitable[Client]]
 
 
 @pytest.fixture
@@ -34,14 +31,5 @@ async def hub() -> AsyncIterator[HubServer]:
 @pytest.fixture
 async def clients() -> AsyncIterator[ConnectClient]:
     """``await clients(kind, url, transport, auth=None)``: connected clients, closed after."""
-    made: list[Client] = []
-
-    async def connect(kind: str, url: str, transport: str, auth: Any = None) -> Client:
-        client: Client = (PyClient if kind == "py" else JsClient)(url, transport, auth)
-        made.append(client)
-        await client.connect()
-        return client
-
-    yield connect
-    for client in made:
-        await client.close()
+    async with real_clients() as connect:
+        yield connect

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clients import Client, JsClient, PyClient
 from PySide6.QtWidgets import QApplication
 from support import wait_until
 
@@ -50,24 +49,6 @@ def qt_run_fixture(qapp: QApplication) -> Iterator[QtRun]:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
-
-
-@asynccontextmanager
-async def real_clients() -> AsyncIterator[Callable[..., Coroutine[Any, Any, Client]]]:
-    """``await connect(kind, url, transport, auth=None)``; every client closed at the end."""
-    made: list[Client] = []
-
-    async def connect(kind: str, url: str, transport: str, auth: Any = None) -> Client:
-        client: Client = (PyClient if kind == "py" else JsClient)(url, transport, auth)
-        made.append(client)
-        await client.connect()
-        return client
-
-    try:
-        yield connect
-    finally:
-        for client in made:
-            await client.close()
 
 
 def app_settings(**overrides: Any) -> Settings:

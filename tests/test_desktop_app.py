@@ -6,12 +6,12 @@ import asyncio
 import logging
 
 import pytest
+from clients import real_clients
 from desktop_support import (  # noqa: F401 (qt_run_fixture registers a fixture)
     QtRun,
     app_settings,
     app_url,
     qt_run_fixture,
-    real_clients,
     running_app,
 )
 from PySide6.QtCore import QPoint

@@ -6,7 +6,8 @@ import asyncio
 import random
 
 import pytest
-from desktop_support import QtRun, qt_run_fixture, real_clients  # noqa: F401 (fixture)
+from clients import real_clients
+from desktop_support import QtRun, qt_run_fixture  # noqa: F401 (fixture)
 from PySide6.QtCore import QModelIndex, Qt
 from support import hub_url, wait_until
 

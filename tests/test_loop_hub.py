@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import test_hub_protocol as scenarios
-from clients import Client, JsClient, PyClient
+from clients import real_clients
 from PySide6.QtWidgets import QApplication
 from support import KINDS_AND_TRANSPORTS, running_hub
 
@@ -35,24 +35,14 @@ WITHOUT_HUB = [
 
 def run_scenario(app: QApplication, scenario: Scenario, with_hub: bool, *args: Any) -> None:
     """``scenario(hub?, clients, *args)`` on a fresh desktop loop, clients closed after."""
-    made: list[Client] = []
-
-    async def connect(kind: str, url: str, transport: str, auth: Any = None) -> Client:
-        client: Client = (PyClient if kind == "py" else JsClient)(url, transport, auth)
-        made.append(client)
-        await client.connect()
-        return client
 
     async def main() -> None:
-        try:
+        async with real_clients() as connect:
             if with_hub:
                 async with running_hub() as hub:
                     await scenario(hub, connect, *args)
             else:
                 await scenario(connect, *args)
-        finally:
-            for client in made:
-                await client.close()
 
     # asyncio.Runner, like asyncio.run, cancels what is left over before closing the loop.
     with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
