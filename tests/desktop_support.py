@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
-from support import wait_until
+from support import LoggedProcess, wait_until
 
 from desktop.app import DesktopApp
 from desktop.controller import State
@@ -27,7 +26,6 @@ from server.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 QT_TEST_TIMEOUT = 60.0
-SERVING = re.compile(r"serving Socket\.IO and the dashboard at (http://127\.0\.0\.1:\d+)")
 
 QtRun = Callable[[Coroutine[Any, Any, Any]], Any]
 
@@ -76,61 +74,15 @@ def app_url(app: DesktopApp) -> str:
     return f"http://127.0.0.1:{app.controller.port}"
 
 
-class AppProcess:
-    """``python -m desktop`` as a child process, its stderr collected line by line."""
+class AppProcess(LoggedProcess):
+    """``python -m desktop`` as a child process on Qt's offscreen platform."""
 
     def __init__(self, config_file: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.config_file = config_file
-        self.args = args
         base = {k: v for k, v in os.environ.items() if not k.startswith("SOCKETIO_")}
-        self.env = {**base, "QT_QPA_PLATFORM": "offscreen",
-                    "SOCKETIO_CONFIG_FILE": str(config_file), "SOCKETIO_HOST": "127.0.0.1",
-                    "SOCKETIO_PORT": "0", **(env or {})}
-        self.lines: list[str] = []
-        self.process: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "desktop", *self.args, cwd=ROOT, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process and self.process.stderr
-        async for line in self.process.stderr:
-            self.lines.append(line.decode(errors="replace").rstrip())
-
-    async def wait_for_line(self, pattern: re.Pattern[str] | str) -> re.Match[str]:
-        """The first stderr line matching ``pattern``; fails if the process ends first."""
-        regex = re.compile(pattern)
-
-        def found() -> bool:
-            ended = self.process is not None and self.process.returncode is not None
-            return ended or any(regex.search(line) for line in self.lines)
-
-        await wait_until(found, within=20, message=f"a log line matching {regex.pattern!r}")
-        for line in self.lines:
-            if match := regex.search(line):
-                return match
-        raise AssertionError(f"the app ended without {regex.pattern!r}: {self.output()}")
-
-    async def url(self) -> str:
-        """Where the app's hub serves, once it says so."""
-        return (await self.wait_for_line(SERVING)).group(1)
-
-    async def wait(self) -> int:
-        assert self.process
-        code = await self.process.wait()
-        if self._reader:
-            await self._reader
-        return code
-
-    async def kill(self) -> None:
-        """Clean-up for a test that failed half way: no process outlives its test."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.wait()
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
+        super().__init__(
+            [sys.executable, "-m", "desktop", *args],
+            {**base, "QT_QPA_PLATFORM": "offscreen", "SOCKETIO_CONFIG_FILE": str(config_file),
+             "SOCKETIO_HOST": "127.0.0.1", "SOCKETIO_PORT": "0", **(env or {})},
+            cwd=ROOT,
+        )
+        self.config_file = config_file

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import socketio
-from support import wait_until
+from support import SERVING, LoggedProcess, wait_until
 
 from server import __version__
 
@@ -36,7 +35,6 @@ BUILD_FLAG = {"one-folder": "", "one-file": " --onefile"}
 SHUTDOWN_BOUND = 2.0
 """The issue's bound from SIGTERM to the exit."""
 START_TIMEOUT = 60.0  # the one-file bundle unpacks itself first; CI machines are slow
-SERVING = re.compile(r"serving Socket\.IO and the dashboard at (http://127\.0\.0\.1:\d+)")
 
 
 @pytest.fixture(params=list(BUNDLES), name="bundle")
@@ -78,60 +76,14 @@ def bundle_env(tmp_path: Path, display: str | None = "offscreen") -> dict[str, s
     return env
 
 
-class BundleProcess:
-    """The bundle as a child process; its stderr (the log) collected line by line."""
-
-    def __init__(self, path: Path, env: dict[str, str], *args: str) -> None:
-        self.command = [str(path), *args]
-        self.env = env
-        self.lines: list[str] = []
-        self.process: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            *self.command, env=self.env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process and self.process.stderr
-        async for line in self.process.stderr:
-            self.lines.append(line.decode(errors="replace").rstrip())
-
-    async def url(self) -> str:
-        """Where the hub serves, once the log says so; fails if the bundle ends first."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            for line in self.lines:
-                if match := SERVING.search(line):
-                    return match.group(1)
-            if self.process is not None and self.process.returncode is not None:
-                break
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"the bundle did not start serving:\n{self.output()}")
-
-    async def wait(self) -> int:
-        assert self.process
-        code = await self.process.wait()
-        if self._reader:
-            await self._reader
-        return code
-
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-
 @asynccontextmanager
-async def running(path: Path, env: dict[str, str], *args: str) -> AsyncIterator[BundleProcess]:
-    app = BundleProcess(path, env, *args)
+async def running(path: Path, env: dict[str, str], *args: str) -> AsyncIterator[LoggedProcess]:
+    app = LoggedProcess([str(path), *args], env, start_within=START_TIMEOUT)
     await app.start()
     try:
         yield app
     finally:  # no bundle outlives its test
-        if app.process is not None and app.process.returncode is None:
-            app.process.kill()
-            await app.wait()
+        await app.kill()
 
 
 def get_json(url: str) -> dict:
