@@ -37,10 +37,10 @@ def _seconds_box(value: float) -> QDoubleSpinBox:
     return box
 
 
-def _token_box(value: str | None) -> QLineEdit:
+def _token_box(value: str | None, when_empty: str) -> QLineEdit:
     box = QLineEdit(value or "")
     box.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
-    box.setPlaceholderText("none")
+    box.setPlaceholderText(when_empty)
     return box
 
 
@@ -60,8 +60,11 @@ class SettingsDialog(QDialog):
         self.host.setEditable(True)
         self.host.addItems(BIND_CHOICES)
         self.host.setCurrentText(current.host)
-        self.auth_token = _token_box(current.auth_token)
-        self.dashboard_token = _token_box(current.dashboard_token)
+        self.auth_token = _token_box(current.auth_token, "none: any client may connect")
+        # The hub generates a dashboard token when there is none, so clearing this field
+        # revokes every phone's access: say so where the user clears it.
+        self.dashboard_token = _token_box(
+            current.dashboard_token, "a new one is generated: phones must scan the QR again")
         self.ping_interval = _seconds_box(current.ping_interval)
         self.ping_timeout = _seconds_box(current.ping_timeout)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from server.config import SettingsError, save_config_file
 from server.network import lan_addresses
 
 from .actions import AppActions
@@ -227,8 +228,13 @@ class MainWindow(QMainWindow):
         self.banner.show()
 
     def _use_suggested_port(self) -> None:
+        """Restart on the free port, and keep it: the next launch would hit the busy one."""
         if self._suggested_port is None:
             return
+        try:
+            save_config_file({"port": self._suggested_port})
+        except (SettingsError, OSError) as exc:
+            self.statusBar().showMessage(f"The port could not be saved: {exc}", 10_000)
         settings = self.controller.settings.model_copy(update={"port": self._suggested_port})
         run_in_background(self.controller.restart(settings))
 

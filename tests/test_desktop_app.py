@@ -91,6 +91,7 @@ def test_busy_port_keeps_the_app_alive_shows_the_port_and_offers_another(
                 banner.use_port.click()
                 await wait_until(lambda: app.controller.is_running, message="a restart")
                 assert app.controller.port == offered
+                assert read_config_file()["port"] == offered  # the next launch uses it too
                 assert not banner.isVisibleTo(app.window)
                 async with real_clients() as connect:
                     await connect("py", app_url(app), "polling")
