@@ -10,6 +10,9 @@ import pytest
 import websockets
 from support import hub_url, running_hub, wait_until
 
+from server.connections import Connection, ConnectionManager
+from server.dashboard import get_connections_json, get_dashboard_html
+
 CONNECTION_KEYS = {"sid", "name", "client_ip", "transport", "user_agent", "connected_at",
                    "rooms"}
 
@@ -95,3 +98,15 @@ async def test_foreign_web_origins_are_refused_unless_allowed(origins, allowed):
                     f"ws://127.0.0.1:{hub.port}/socket.io/?EIO=4&transport=websocket",
                     origin="http://lab.example:3000") as ws:
                 assert (await ws.recv()).startswith("0{")
+
+
+def test_get_dashboard_html_escapes_what_clients_supplied():
+    """The seed's function, called directly on a registry (as an embedding app would)."""
+    registry = ConnectionManager()
+    registry.add(Connection(sid="s1", client_ip="192.168.1.9", name="<script>x()</script>",
+                            rooms=frozenset({"<b>lab</b>"}), user_agent="<i>ua</i>"))
+    page = get_dashboard_html(registry)
+    assert "<script>x()</script>" not in page and "&lt;script&gt;x()&lt;/script&gt;" in page
+    assert "<b>lab</b>" not in page and "&lt;b&gt;lab&lt;/b&gt;" in page
+    assert "192.168.1.9" in page
+    assert get_connections_json(registry)["connections"][0]["name"] == "<script>x()</script>"

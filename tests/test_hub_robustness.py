@@ -10,6 +10,7 @@ import httpx
 import pytest
 import websockets
 from clients import ConnectRefused, JsClient, PyClient
+from raw_protocol import Polling, WebSocket
 from support import KINDS_AND_TRANSPORTS, hub_url, running_hub, wait_until
 
 
@@ -108,30 +109,54 @@ async def test_raw_garbage_on_the_wire_is_refused_and_loses_nothing(hub):
 
 
 async def test_churn_leaves_exactly_the_live_clients():
-    """Hundreds of connects and disconnects over both transports and both client kinds;
-    the JavaScript clients that leave are killed, so the server hears no goodbye."""
+    """Hundreds of connects and disconnects over both transports and both client kinds,
+    with rooms, and many leaving without a goodbye: killed JavaScript clients, websocket
+    devices whose TCP connection is aborted, and polling devices that stop polling."""
     rng = random.Random(7)
-    # A short heartbeat, so that killed long-polling clients are noticed within seconds.
+    # A short heartbeat, so that vanished long-polling clients are noticed within seconds.
     async with running_hub(ping_interval=1, ping_timeout=1) as hub:
         url = hub_url(hub)
-        live: list[PyClient | JsClient] = []
+        live: dict[str, PyClient | JsClient | WebSocket] = {}
+        rooms: dict[str, set[str]] = {}
         for _ in range(6):
             batch: list[PyClient | JsClient] = [
-                PyClient(url, rng.choice(["websocket", "polling"])) for _ in range(40)]
+                PyClient(url, rng.choice(["websocket", "polling"])) for _ in range(30)]
             batch += [JsClient(url, rng.choice(["websocket", "polling"])) for _ in range(3)]
             await asyncio.gather(*(c.connect() for c in batch))
             for client in batch:
+                assert client.sid
+                live[client.sid] = client
+                rooms[client.sid] = set()
                 if rng.random() < 0.5:
-                    await client.call("join", f"room-{rng.randrange(5)}")
-            live.extend(batch)
-            rng.shuffle(live)
-            leaving, live = live[: len(live) // 2], live[len(live) // 2:]
-            await asyncio.gather(*(c.kill() if isinstance(c, JsClient) else c.close()
-                                   for c in leaving))
-        live_sids = {c.sid for c in live}
-        await wait_until(lambda: {c.sid for c in hub.manager.all()} == live_sids,
+                    room = f"room-{rng.randrange(5)}"
+                    assert (await client.call("join", room))["ok"]
+                    rooms[client.sid].add(room)
+            for _ in range(5):  # devices speaking raw Engine.IO over a websocket
+                device = await WebSocket.open(hub)
+                await device.handshake()
+                live[(await device.connect())["sid"]] = device
+            for _ in range(3):  # polling devices that connect, then are never heard again
+                abandoned = Polling(hub, auto_pong=False)
+                await abandoned.open()
+                await abandoned.connect()
+                await abandoned.http.aclose()
+
+            leaving = rng.sample(sorted(live), len(live) // 2)
+            await asyncio.gather(*(leave_abruptly_or_not(live.pop(sid)) for sid in leaving))
+
+        await wait_until(lambda: {c.sid for c in hub.manager.all()} == set(live),
                          within=30, message="registry equal to the live clients")
-        for client in live:
-            assert hub.manager.get(client.sid).rooms <= {f"room-{i}" for i in range(5)}
-        await asyncio.gather(*(c.close() for c in live))
+        for sid in live:
+            assert hub.manager.get(sid).rooms == rooms.get(sid, set()), sid
+        await asyncio.gather(*(c.close() for c in live.values()))
         await wait_until(lambda: hub.manager.count() == 0, within=20)
+
+
+async def leave_abruptly_or_not(client: PyClient | JsClient | WebSocket) -> None:
+    if isinstance(client, JsClient):
+        await client.kill()  # the process dies: the OS closes its sockets, no goodbye
+    elif isinstance(client, WebSocket):
+        client.ws.transport.abort()  # a device losing power: TCP reset, no close frame
+        await client.wait_closed()
+    else:
+        await client.close()
