@@ -1,8 +1,9 @@
 """The PySide6 build in use does not leak references to ``None`` (6.12.0 on Python 3.11).
 
-qasync and our loop call ``QObject.killTimer()`` and ``QSocketNotifier.setEnabled()`` on
-timer and socket events; on the broken build each call drops a reference to ``None``
-until the interpreter aborts with ``Fatal Python error: none_dealloc``.
+qasync calls ``QObject.killTimer()`` and ``QSocketNotifier.setEnabled()`` on every timer
+and socket event, and our loop still calls them whenever its timer is re-armed or a
+reader or writer comes and goes; on the broken build each call drops a reference to
+``None`` until the interpreter aborts with ``Fatal Python error: none_dealloc``.
 """
 
 from __future__ import annotations
