@@ -17,6 +17,7 @@ from .connections import manager as default_manager
 from .dashboard import Dashboard, create_dashboard_app
 from .dashboard_stats import RelayMeter
 from .events import register_events
+from .fanout import FanOutManager
 from .logging_config import LOGGER_NAME
 from .protocol import HubSocketIOServer
 
@@ -64,6 +65,7 @@ def create_socketio_server(settings: Settings, manager: ConnectionManager | None
         logger=logging.getLogger(f"{LOGGER_NAME}.socketio"),
         engineio_logger=logging.getLogger(f"{LOGGER_NAME}.engineio"),
         json=FastJson,
+        client_manager=FanOutManager(),
     )
     register_events(sio, default_manager if manager is None else manager, settings,
                     RelayMeter() if relays is None else relays)

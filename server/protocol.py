@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import engineio
+import orjson
 import socketio
 from engineio import async_socket, exceptions, packet
 from socketio import packet as sio_packet
@@ -228,12 +229,44 @@ class HubEngineSocket(async_socket.AsyncSocket):
         noop only on a parked GET, and nothing but its packets on the websocket.
         """
         while True:
-            packets = await super().poll()
+            packets = await self._take()
             if not self.upgraded or not packets:
                 return packets
             packets = [p for p in packets if p.packet_type != packet.NOOP]
             if packets:
                 return packets
+
+    async def _take(self) -> list[packet.Packet]:
+        """python-engineio's ``AsyncSocket.poll`` without a task per wait.
+
+        Its ``asyncio.wait_for(queue.get(), ...)`` wraps every wait in a new task (on
+        Python 3.11), once per outgoing batch of every client; ``asyncio.timeout`` bounds
+        the same wait without one, and a queue that already holds packets is not waited
+        on at all.  Same results: the packets queued so far, ``[]`` after the closing
+        ``None``, ``QueueEmpty`` on timeout or cancellation.
+        """
+        queue = self.queue
+        if queue.empty():
+            try:
+                async with asyncio.timeout(self.server.ping_interval
+                                           + self.server.ping_timeout):
+                    first = await queue.get()
+            except (TimeoutError, asyncio.CancelledError):
+                raise exceptions.QueueEmpty() from None
+        else:
+            first = queue.get_nowait()
+        queue.task_done()
+        if first is None:
+            return []
+        packets = [first]
+        while not queue.empty():
+            pkt = queue.get_nowait()
+            queue.task_done()
+            if pkt is None:
+                queue.put_nowait(None)
+                break
+            packets.append(pkt)
+        return packets
 
     # -- receiving
 
@@ -268,7 +301,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
             raise exceptions.EngineIOError("overlapping GET")
         self._get_pending = True
         try:
-            return await async_socket.AsyncSocket.poll(self)
+            return await self._take()
         except exceptions.QueueEmpty:
             await self.drop(self.server.reason.TRANSPORT_ERROR)
             raise
@@ -480,12 +513,22 @@ def parse_socketio_packet(encoded: str) -> tuple[int, int, str, int | None, Any]
         raise ProtocolError("malformed ack id")
     ack_id = int(rest[:digits]) if digits else None
     rest = rest[digits:]
-    try:
-        data = json.loads(rest, parse_constant=_reject_constant) if rest else None
-    except (ValueError, RecursionError):
-        raise ProtocolError("invalid payload") from None
+    data = _loads(rest) if rest else None
     _check_payload(kind, attachments, ack_id, data)
     return kind, attachments, namespace, ack_id, data
+
+
+def _loads(text: str) -> Any:
+    """JSON as the reference reads it: orjson (python-socketio's parser here, through
+    ``FastJson``), and where orjson refuses, the stdlib without NaN and Infinity."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ProtocolError("invalid payload") from None
 
 
 def _check_payload(kind: int, attachments: int, ack_id: int | None, data: Any) -> None:
@@ -615,11 +658,15 @@ class HubSocketIOServer(socketio.AsyncServer):
         except ProtocolError as exc:
             await self._drop(eio_sid, str(exc))
             return
-        if parsed is not None and parsed[1] == 0 and parsed[0] in (
-                sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
-            # No attachment to wait for: python-socketio would wait forever.
+        if parsed is not None and parsed[1] == 0 and parsed[0] != sio_packet.CONNECT \
+                and parsed[0] != sio_packet.DISCONNECT:
+            # Events and acks, parsed once: python-socketio would parse the packet again.
+            # (A binary one without attachments too: python-socketio would wait forever.)
             kind, _, namespace, ack_id, payload = parsed
-            handle = self._handle_event if kind == sio_packet.BINARY_EVENT else self._handle_ack
+            namespace = namespace.partition("?")[0]  # as python-socketio's parser does
+            handle = (self._handle_event
+                      if kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT)
+                      else self._handle_ack)
             await handle(eio_sid, namespace, ack_id, payload)
             return
         await super()._handle_eio_message(eio_sid, data)

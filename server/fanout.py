@@ -1,0 +1,81 @@
+"""A client manager whose emits let the loop breathe while they fan out.
+
+python-socketio's ``AsyncManager.emit`` creates one task per recipient in a single loop
+step: a broadcast to 1,000 clients held the desktop's shared loop (and the GUI) for
+about 70 ms.  ``FanOutManager`` sends to the recipients in turn and yields to the loop
+after every ``chunk`` of them.
+
+Ordering: a client receives the server's messages in the order they were emitted, as with
+python-socketio.  Emits therefore take turns (a first-come, first-served lock): an emit
+that starts while a broadcast is yielding waits for it, so it cannot overtake it at the
+recipients that broadcast has not reached yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 100
+"""Recipients served between two yields to the loop."""
+
+
+class FanOutManager(socketio.AsyncManager):
+    """python-socketio's in-memory manager; ``emit`` yields every ``chunk`` recipients."""
+
+    def __init__(self, chunk: int = CHUNK) -> None:
+        super().__init__()
+        self.chunk = chunk
+        self._turns: asyncio.Lock | None = None
+        self._turns_loop: asyncio.AbstractEventLoop | None = None
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns_loop is not loop:  # a restart on a new loop
+            self._turns, self._turns_loop = asyncio.Lock(), loop
+        return self._turns
+
+    async def emit(self, event: str, data: Any, namespace: str, room: Any = None,
+                   skip_sid: Any = None, callback: Any = None, to: Any = None,
+                   **kwargs: Any) -> None:
+        room = to or room
+        if namespace not in self.rooms:
+            return
+        if isinstance(data, tuple):  # as python-socketio: a tuple is several arguments
+            data = list(data)
+        elif data is not None:
+            data = [data]
+        else:
+            data = []
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        async with self._lock():
+            # A list, not python-socketio's generator: rooms may change while we yield.
+            recipients = [(sid, eio_sid)
+                          for sid, eio_sid in self.get_participants(namespace, room)
+                          if sid not in skip]
+            if callback is None:
+                # One encoding for every recipient, as python-socketio does.
+                encoded = self.server.packet_class(
+                    packet.EVENT, namespace=namespace, data=[event, *data]).encode()
+                eio_pkts = [eio_packet.Packet(eio_packet.MESSAGE, p)
+                            for p in (encoded if isinstance(encoded, list) else [encoded])]
+            for count, (sid, eio_sid) in enumerate(recipients, 1):
+                try:
+                    if callback is None:
+                        for eio_pkt in eio_pkts:
+                            await self.server._send_eio_packet(eio_sid, eio_pkt)
+                    else:  # each recipient needs its own ack id
+                        await self.server._send_packet(eio_sid, self.server.packet_class(
+                            packet.EVENT, namespace=namespace, data=[event, *data],
+                            id=self._generate_ack_id(sid, callback)))
+                except Exception:  # one recipient's failure must not starve the others
+                    logger.exception("sending %r to %s failed", event, sid)
+                if count % self.chunk == 0 and count < len(recipients):
+                    await asyncio.sleep(0)
