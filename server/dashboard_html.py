@@ -79,6 +79,24 @@ def _details(c: dict[str, Any] | None) -> str:
             f'<dl>{"".join(items)}</dl></aside>')
 
 
+def _page(title: str, body: str, head_extra: str = "") -> str:
+    """A whole document around ``body``; ``title`` must already be escaped."""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+{head_extra}<title>{title}</title>
+<link rel="stylesheet" href="/static/dashboard.css">
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
 def render_dashboard(status: HubStatus, query: str = "", client: str | None = None) -> str:
     """The whole page as of now, filtered by ``query``, with ``client``'s details open."""
     snapshot = status.snapshot()
@@ -89,19 +107,9 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
     selected = next((c for c in connections if c["sid"] == client), None)
     header = "".join(f"<th scope=\"col\">{title}</th>" for title in COLUMNS)
     now = datetime.now(UTC)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<noscript><meta http-equiv="refresh" content="{NO_SCRIPT_REFRESH_SECONDS}"></noscript>
-<title>socketio-tray · {summary["count"]} connected</title>
-<link rel="stylesheet" href="/static/dashboard.css">
-<script src="/static/dashboard.js" defer></script>
-</head>
-<body>
-<header class="top">
+    head = (f'<noscript><meta http-equiv="refresh" content="{NO_SCRIPT_REFRESH_SECONDS}">'
+            '</noscript>\n<script src="/static/dashboard.js" defer></script>\n')
+    return _page(f"socketio-tray · {summary['count']} connected", f"""<header class="top">
 <h1>socketio-tray <span class="muted">hub</span></h1>
 <p class="state"><span id="live" class="pill">Snapshot {now:%H:%M:%S} UTC</span>
 <a id="refresh" href="">Refresh</a></p>
@@ -145,28 +153,12 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 No client matches the filter.</p>
 </section>
 {_details(selected)}
-</main>
-</body>
-</html>
-"""
+</main>""", head)
 
 
 def render_denied(status: int, title: str, explanation: str) -> str:
     """The page for a refused request: what happened and how to get in."""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>{status} {_t(title)} · socketio-tray</title>
-<link rel="stylesheet" href="/static/dashboard.css">
-</head>
-<body>
-<main class="denied">
+    return _page(f"{status} {_t(title)} · socketio-tray", f"""<main class="denied">
 <h1>{_t(title)}</h1>
 <p>{explanation}</p>
-</main>
-</body>
-</html>
-"""
+</main>""")
