@@ -2,11 +2,15 @@
 
     python hub.py desktop|headless PORT TICKS_FILE
 
-``desktop``: HubServer on ``desktop.loop.new_event_loop`` with an offscreen QApplication
-and a 16 ms QTimer, the GUI's stand-in.  ``headless``: HubServer on asyncio's default loop
-(what ``python -m server`` runs) with a 16 ms loop timer.  Logging at WARNING, like the
-reference, which logs nothing per connection.  SIGTERM stops the hub through
-``HubServer.stop()`` and writes the timer's tick times (ms since the epoch) to TICKS_FILE.
+``desktop``: the real app, ``desktop.app.DesktopApp`` without a tray, on
+``desktop.loop.new_event_loop`` and Qt's offscreen platform: its window is shown, so the
+``ConnectionsModel`` and the sorted ``QTableView`` follow every connection as they do for
+a user, and a 16 ms QTimer stands in for the GUI's other work.  ``headless``: HubServer
+on asyncio's default loop (what ``python -m server`` runs) with a 16 ms loop timer.
+Logging at WARNING, like the reference, which logs nothing per connection.  SIGTERM stops
+the hub (the desktop through the app's own quit path) and writes the timer's tick times
+(ms since the epoch) to TICKS_FILE; the desktop also prints the table's row count at
+SIGTERM and its peak to stderr.
 """
 
 from __future__ import annotations
@@ -42,6 +46,57 @@ async def serve(port: int, ticks: list[float], start_ticking: bool) -> None:
     await hub.stop()
 
 
+def serve_desktop(port: int, ticks: list[float]) -> None:
+    """The desktop app with its window shown, until SIGTERM (the app's quit path)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import DesktopApp
+    from desktop.controller import State
+    from desktop.loop import new_event_loop
+
+    qapp = QApplication([])
+    qapp.setQuitOnLastWindowClosed(False)
+    rows = {"peak": 0, "at_sigterm": None}
+
+    async def run() -> None:
+        app = DesktopApp(load_settings(host="127.0.0.1", port=port, logger_level="WARNING"),
+                         tray_available=False)
+        table = app.window.table
+
+        def tick() -> None:
+            ticks.append(time.time() * 1000)
+            rows["peak"] = max(rows["peak"], table.model().rowCount())
+
+        timer = QTimer()
+        timer.setTimerType(QTimer().timerType().PreciseTimer)
+        timer.timeout.connect(tick)
+        timer.start(TICK_MS)
+        task = asyncio.ensure_future(app.run())
+        def starting() -> bool:
+            return app.controller.state not in (State.RUNNING, State.ERROR) and not task.done()
+
+        while starting():  # noqa: ASYNC110 - start-up only, polled as running_app does
+            await asyncio.sleep(0.01)
+        if app.controller.state is not State.RUNNING or not app.window.isVisible():
+            raise RuntimeError(f"the app did not start: {app.controller.error}")
+        print("ready", flush=True)
+        # DesktopApp.run() handles SIGTERM itself; note what the table showed just then.
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, lambda: (
+            rows.__setitem__("at_sigterm", table.model().rowCount()), app.request_quit()))
+        try:
+            await task
+        finally:
+            timer.stop()
+
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
+        runner.run(run())
+    print(f"desktop table rows: {rows['at_sigterm']} at SIGTERM, peak {rows['peak']}",
+          file=sys.stderr, flush=True)
+
+
 def main() -> None:
     mode, port, ticks_file = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     configure_logging("WARNING")
@@ -49,19 +104,7 @@ def main() -> None:
     if mode == "headless":
         asyncio.run(serve(port, ticks, start_ticking=True))
     else:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
-
-        from desktop.loop import new_event_loop
-
-        app = QApplication([])
-        timer = QTimer()
-        timer.setTimerType(QTimer().timerType().PreciseTimer)
-        timer.timeout.connect(lambda: ticks.append(time.time() * 1000))
-        timer.start(TICK_MS)
-        with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
-            runner.run(serve(port, ticks, start_ticking=False))
+        serve_desktop(port, ticks)
     ticks_file.write_text(json.dumps(ticks))
 
 
