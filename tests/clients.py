@@ -63,8 +63,8 @@ class _Inbox:
         raise AssertionError("unreachable")
 
 
-class PyClient:
-    """python-socketio's ``AsyncClient``."""
+class _ClientBase:
+    """What both kinds share: where they connect, their sid and what they received."""
 
     def __init__(self, url: str, transport: str, auth: Any = None) -> None:
         self.url, self.transport, self.auth = url, transport, auth
@@ -72,6 +72,16 @@ class PyClient:
         self.disconnected = asyncio.Event()
         self._inbox = _Inbox()
         self.received = self._inbox.received
+
+    async def next_event(self, event: str) -> list[Any]:
+        return await self._inbox.next_event(event)
+
+
+class PyClient(_ClientBase):
+    """python-socketio's ``AsyncClient``."""
+
+    def __init__(self, url: str, transport: str, auth: Any = None) -> None:
+        super().__init__(url, transport, auth)
         self.sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
         self.sio.on("*", self._on_any)
         self.sio.on("disconnect", self._on_disconnect)
@@ -101,24 +111,17 @@ class PyClient:
     async def call(self, event: str, *args: Any) -> Any:
         return await self.sio.call(event, args[0] if len(args) == 1 else args, timeout=TIMEOUT)
 
-    async def next_event(self, event: str) -> list[Any]:
-        return await self._inbox.next_event(event)
-
     async def close(self) -> None:
         await self.sio.disconnect()
 
 
-class JsClient:
+class JsClient(_ClientBase):
     """The official ``socket.io-client`` in a Node process (tests/js/client.mjs)."""
 
     _ids = itertools.count()
 
     def __init__(self, url: str, transport: str, auth: Any = None) -> None:
-        self.url, self.transport, self.auth = url, transport, auth
-        self.sid: str | None = None
-        self.disconnected = asyncio.Event()
-        self._inbox = _Inbox()
-        self.received = self._inbox.received
+        super().__init__(url, transport, auth)
         self._acks: dict[int, asyncio.Future[list[Any]]] = {}
         self._status: asyncio.Future[dict[str, Any]] | None = None
         self._process: asyncio.subprocess.Process | None = None
@@ -171,9 +174,6 @@ class JsClient:
         await self._send({"op": "emit", "event": event, "args": list(args), "id": ack_id})
         result = await asyncio.wait_for(self._acks[ack_id], TIMEOUT)
         return result[0] if len(result) == 1 else result
-
-    async def next_event(self, event: str) -> list[Any]:
-        return await self._inbox.next_event(event)
 
     async def close(self) -> None:
         if self._process is None:
