@@ -133,6 +133,7 @@ class _CheckedWebSocket:
 class HubEngineSocket(async_socket.AsyncSocket):
     """An Engine.IO session that keeps the reference server's rules."""
 
+    _ping_timer: asyncio.TimerHandle | None = None
     _pong_deadline: asyncio.TimerHandle | None = None
     _websocket: Any = None
     _get_pending = False
@@ -178,28 +179,38 @@ class HubEngineSocket(async_socket.AsyncSocket):
 
     async def close(self, wait: bool = True, abort: bool = False,
                     reason: str | None = None) -> None:
+        if self._ping_timer is not None:
+            self._ping_timer.cancel()
+            self._ping_timer = None
         self._cancel_pong_deadline()
         await super().close(wait=wait, abort=abort, reason=reason)
 
     # -- heartbeat
 
     def schedule_ping(self) -> None:
-        # Called on connect and on every PONG: a pong clears the deadline.
-        self._cancel_pong_deadline()
-        super().schedule_ping()
+        """Called on connect and on every PONG: a pong clears the deadline.
 
-    async def _send_ping(self) -> None:
+        The next ping is a timer where python-engineio starts a task that sleeps for
+        ``ping_interval``: one task per client per interval less, and nothing left
+        pending once the session is closed."""
+        self._cancel_pong_deadline()
+        if self.last_ping:  # as python-engineio: once the previous cycle has completed
+            self.last_ping = None
+            self._ping_timer = asyncio.get_running_loop().call_later(
+                self.server.ping_interval, self._ping)
+
+    def _ping(self) -> None:
         # The reference server arms a timer with each ping and closes the session when
         # no pong came ``ping_timeout`` later.  python-engineio only checks when it
         # next sends or when its sweep comes round, and then never tells the client.
-        await asyncio.sleep(self.server.ping_interval)
+        self._ping_timer = None
         if self.closing or self.closed:
             return
         self.last_ping = time.time()
         self._pong_deadline = asyncio.get_running_loop().call_later(
             self.server.ping_timeout,
             lambda: _spawn(self.drop(self.server.reason.PING_TIMEOUT)))
-        await self.send(packet.Packet(packet.PING))
+        _spawn(self.send(packet.Packet(packet.PING)))
 
     def _cancel_pong_deadline(self) -> None:
         if self._pong_deadline is not None:

@@ -8,6 +8,7 @@ import logging
 
 import httpx
 from clients import PyClient
+from raw_protocol import Polling, WebSocket
 from support import hub_url, running_hub, wait_until
 
 from server.logging_config import LOGGER_NAME
@@ -82,3 +83,33 @@ async def test_an_open_dashboard_feed_does_not_hold_the_stop(caplog):
             await hub.stop()
     assert "server stopped" in caplog.text
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_stop_leaves_no_task_behind():
+    """Nothing of the hub outlives its stop, whoever closed the sessions.  Before, each
+    closed session's next ping slept on for ``ping_interval`` (25 s by default), then
+    "Task was destroyed but it is pending!" when the loop closed."""
+    before = asyncio.all_tasks()
+    async with running_hub(ping_interval=25, ping_timeout=20) as hub:
+        leaving: list[Polling | WebSocket] = []
+        staying: list[Polling | WebSocket] = []
+        for group in (leaving, staying):
+            polling = Polling(hub)
+            await polling.open()
+            await polling.connect()
+            websocket = await WebSocket.open(hub)
+            await websocket.handshake()
+            await websocket.connect()
+            group += [polling, websocket]
+        for session in leaving:
+            await session.close()
+        await wait_until(lambda: hub.manager.count() == len(staying), message="two left")
+    for session in staying:  # closed by the stop
+        if isinstance(session, Polling):
+            await session.http.aclose()
+        else:
+            await session.close()
+    others = asyncio.all_tasks() - before - {asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=3)
+    assert [task for task in others if not task.done()] == []
