@@ -36,9 +36,8 @@ from collections.abc import Callable
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal
 
-_WAKE = QEvent.Type(QEvent.registerEventType())
 _SOCKET_ACTIVATED = QEvent.Type.SockAct
 # asyncio's thresholds for rebuilding a heap full of cancelled timers.
 _MIN_CANCELLED_TIMERS_TO_CLEAN = 100
@@ -52,17 +51,14 @@ Qt's own work) is still small beside a batch."""
 
 
 class _Waker(QObject):
-    """Receives the posted event that runs one batch of ready callbacks."""
+    """Runs one batch per ``wake`` emitted: a queued connection posts the call to Qt's
+    event queue (a posted event, cheaper than one of our own, and thread-safe)."""
+
+    wake = Signal()
 
     def __init__(self, run_batch: Callable[[], None]) -> None:
         super().__init__()
-        self._run_batch = run_batch
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == _WAKE:
-            self._run_batch()
-            return True
-        return super().event(event)
+        self.wake.connect(run_batch, Qt.ConnectionType.QueuedConnection)
 
 
 class _SelectorNotifier(QSocketNotifier):
@@ -148,12 +144,12 @@ class HubEventLoop(qasync._QEventLoop, asyncio.SelectorEventLoop):  # type: igno
             self._ready.append(handle)
 
     def _write_to_self(self) -> None:
-        """Wake Qt from any thread or a signal handler: ``postEvent`` is thread-safe."""
-        QCoreApplication.postEvent(self._waker, QEvent(_WAKE))
+        """Wake Qt from any thread or a signal handler."""
+        self._waker.wake.emit()
 
     def _post_wake(self) -> None:
         self._wake_posted = True
-        QCoreApplication.postEvent(self._waker, QEvent(_WAKE))
+        self._waker.wake.emit()
 
     def _io_ready(self) -> None:
         if not self._wake_posted:
