@@ -17,9 +17,10 @@ import asyncio
 import logging
 from typing import Any
 
-import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+
+from .room_index import RoomIndexManager
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ CHUNK = 100
 """Recipients served between two yields to the loop."""
 
 
-class FanOutManager(socketio.AsyncManager):
+class FanOutManager(RoomIndexManager):
     """python-socketio's in-memory manager; ``emit`` yields every ``chunk`` recipients."""
 
     def __init__(self, chunk: int = CHUNK) -> None:
