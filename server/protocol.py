@@ -468,21 +468,20 @@ class HubEngineServer(engineio.AsyncServer):
                     "response": b"ok"}
         return super()._ok(packets, headers, jsonp_index)
 
-    async def close_all_sessions(self, grace: float) -> None:
-        """Close every session; parked polls get up to ``grace`` s to carry the close packet.
+    async def close_all_sessions(self) -> None:
+        """Close every session and queue its close packet, without waiting.
 
-        python-engineio's ``disconnect()`` waits without bound for each session's queue to
-        drain, which never happens when a polling client does not come back.
+        A websocket writer sends the close packet, then closes the websocket; a parked GET
+        returns it.  Both are tasks of uvicorn's, which it waits for as it shuts down.
+        python-engineio's ``disconnect()`` instead waits, without bound, for each queue
+        to drain: never, when a polling client does not come back.
         """
         sockets = list(self.sockets.values())
         self.sockets = {}
         for socket in sockets:
             await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
-        drains = [asyncio.ensure_future(socket.queue.join()) for socket in sockets]
-        if drains:
-            _, pending = await asyncio.wait(drains, timeout=grace)
-            for drain in pending:
-                drain.cancel()
+            if socket.upgraded:
+                socket.queue.put_nowait(None)  # ends the writer after the close packet
 
 
 # ---------------------------------------------------------------- Socket.IO packet checks
