@@ -11,10 +11,11 @@ asyncio's ``SelectorEventLoop`` does, with Qt doing the waiting:
 * sockets are registered with asyncio's own selector (epoll on Linux), and Qt watches only
   the selector's descriptor, with one notifier: a wake-up costs the same with 5 clients or
   5,000, and the sockets that became ready are read in the same batch;
-* ready callbacks go to asyncio's ``_ready`` deque, drained in batches (what was ready when
-  the batch began, like ``_run_once``, but for at most ``BATCH_BUDGET_SECONDS``) from one
-  posted Qt event per batch; Qt runs its own events between two batches, so the GUI is
-  never starved;
+* ready callbacks go to asyncio's ``_ready`` deque; a batch runs asyncio iterations (the
+  ready sockets, the due timers, then what was ready when the iteration began, like
+  ``_run_once``) while there is work, for at most ``BATCH_BUDGET_SECONDS``, started by a
+  queued Qt signal; Qt runs its own events between two batches, so the GUI is never
+  starved;
 * timers go to asyncio's ``_scheduled`` heap, driven by one precise single-shot QTimer
   armed for the earliest deadline.
 
