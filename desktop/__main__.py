@@ -13,6 +13,7 @@ import sys
 
 from server import __main__ as headless
 from server import cli
+from server.runner import skip_exit_collection
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return cli.EXIT_USAGE
     from .app import run_gui  # Qt is imported only when there is a screen to use it
 
-    return run_gui(settings)
+    status = run_gui(settings)
+    skip_exit_collection()
+    return status
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .cli import EXIT_USAGE, argument_parser, settings_from
-from .runner import PortInUseError, ServerCrashed, run_server
+from .runner import PortInUseError, ServerCrashed, run_server, skip_exit_collection
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         run_server(settings)
+        skip_exit_collection()
     except PortInUseError as exc:
         print(f"socketio-tray: {exc}; choose another with --port or SOCKETIO_PORT",
               file=sys.stderr)

