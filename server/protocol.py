@@ -468,10 +468,11 @@ class HubEngineServer(engineio.AsyncServer):
                     "response": b"ok"}
         return super()._ok(packets, headers, jsonp_index)
 
-    async def close_all_sessions(self) -> None:
-        """Close every session and queue its close packet, without waiting.
+    def send_close_packets(self) -> list[async_socket.AsyncSocket]:
+        """Queue every session's close packet and forget the sessions; they are returned
+        for ``close_sessions``.
 
-        A websocket writer sends the close packet, then closes the websocket; a parked GET
+        A websocket writer sends the packet, then closes the websocket; a parked GET
         returns it.  Both are tasks of uvicorn's, which it waits for as it shuts down.
         python-engineio's ``disconnect()`` instead waits, without bound, for each queue
         to drain: never, when a polling client does not come back.
@@ -479,9 +480,19 @@ class HubEngineServer(engineio.AsyncServer):
         sockets = list(self.sockets.values())
         self.sockets = {}
         for socket in sockets:
-            await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
-            if socket.upgraded:
-                socket.queue.put_nowait(None)  # ends the writer after the close packet
+            if not (socket.closing or socket.closed):
+                socket.queue.put_nowait(packet.Packet(packet.CLOSE))
+                if socket.upgraded:
+                    socket.queue.put_nowait(None)  # ends the writer after the close packet
+        return sockets
+
+    async def close_sessions(self, sockets: list[async_socket.AsyncSocket]) -> None:
+        """Close sessions whose close packets are queued: their disconnect handlers run."""
+        for socket in sockets:
+            await socket.close(wait=False, abort=True, reason=self.reason.SERVER_DISCONNECT)
+
+    async def close_all_sessions(self) -> None:
+        await self.close_sessions(self.send_close_packets())
 
 
 # ---------------------------------------------------------------- Socket.IO packet checks

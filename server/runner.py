@@ -193,23 +193,27 @@ class HubServer:
 
         Order matters: first refuse new sessions, so that no client can arrive after the
         sessions are closed; end the dashboard's live feeds, which would otherwise hold
-        uvicorn's graceful shutdown; close the sessions, queueing their close packets;
-        then stop uvicorn, whose shutdown waits for the websocket writers and parked GETs
-        that carry those packets (and spends a fixed 0.1 s first, while they do); last,
-        close whatever handshake was still in flight while uvicorn drained.
+        uvicorn's graceful shutdown; queue every session's close packet, which wakes the
+        websocket writers before uvicorn is asked to exit, so that they send it before
+        its shutdown would close their sockets; run the sessions' disconnect handlers
+        while that shutdown spends its first 0.1 s, and wait for it; last, close
+        whatever handshake was still in flight while uvicorn drained.
         """
         if self._uvicorn is None or self._task is None:
             return
-        self.sio.eio.accepting_sessions = False
+        eio = self.sio.eio
+        eio.accepting_sessions = False
         self._hub.dashboard.close_feeds()
         await self.sio.shutdown()
-        await self.sio.eio.close_all_sessions()
+        sessions = eio.send_close_packets()
         self._uvicorn.request_exit()
+        closing = asyncio.create_task(eio.close_sessions(sessions))
         try:
             await self._task
         except Exception:
             logger.exception("uvicorn failed while stopping")
-        await self.sio.eio.close_all_sessions()
+        await closing
+        await eio.close_all_sessions()
         self._uvicorn = None
         self._task = None
         logger.info("server stopped")

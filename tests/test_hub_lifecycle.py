@@ -113,3 +113,26 @@ async def test_a_stop_leaves_no_task_behind():
     if others:
         await asyncio.wait(others, timeout=3)
     assert [task for task in others if not task.done()] == []
+
+
+async def test_a_stop_sends_each_client_its_close_packet():
+    """Over the websocket before it closes, and to a parked poll.  uvicorn's own shutdown
+    would close a websocket with code 1012 and no packet: the writers must go first."""
+    async with running_hub() as hub:
+        websockets = []
+        for _ in range(20):
+            websocket = await WebSocket.open(hub)
+            await websocket.handshake()
+            await websocket.connect()
+            websockets.append(websocket)
+        polling = Polling(hub)
+        await polling.open()
+        await polling.connect()
+        parked = asyncio.create_task(polling.get())
+        await asyncio.sleep(0.1)  # the GET is parked
+        await hub.stop()
+        assert await parked == ["1"]
+        for websocket in websockets:
+            await websocket.wait_closed()
+            assert websocket.frames.get_nowait() == "1"
+        await polling.http.aclose()
