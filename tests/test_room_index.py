@@ -30,8 +30,9 @@ def test_a_clients_rooms_are_those_python_socketio_would_find(ops):
             sids[client, namespace] = BaseManager.pre_connect(manager, f"eio{client}", namespace)
         elif sid is None:
             continue
-        elif kind == "accept":  # the connect handler said yes
-            BaseManager.connect(manager, sid, namespace)
+        elif kind == "accept":  # the connect handler said yes, once per connection
+            if manager.is_pre_connected(sid, namespace):
+                BaseManager.connect(manager, sid, namespace)
         elif kind == "ack":  # an emit waiting for the client's ack
             manager._generate_ack_id(sid, lambda *args: None)
         elif kind == "enter":
