@@ -6,16 +6,17 @@ each socket with its own ``QSocketNotifier``, so every Qt wake-up polls every cl
 socket.  The hub's hot path is made of exactly those callbacks and sockets, so
 ``HubEventLoop`` keeps qasync's Qt integration (``run_forever`` through
 ``QApplication.exec()``, its executor, its exception handling) and does the rest the way
-asyncio's ``SelectorEventLoop`` does, with Qt doing the waiting:
+the headless server's loop (``server.event_loop``, asyncio's with due timers first) does,
+with Qt doing the waiting:
 
 * sockets are registered with asyncio's own selector (epoll on Linux), and Qt watches only
   the selector's descriptor, with one notifier: a wake-up costs the same with 5 clients or
   5,000, and the sockets that became ready are read in the same batch;
-* ready callbacks go to asyncio's ``_ready`` deque; a batch runs asyncio iterations (the
-  ready sockets, the due timers, then what was ready when the iteration began, like
-  ``_run_once``) while there is work, for at most ``BATCH_BUDGET_SECONDS``, started by a
-  queued Qt signal; Qt runs its own events between two batches, so the GUI is never
-  starved;
+* ready callbacks go to asyncio's ``_ready`` deque; a batch runs whole iterations (the
+  due timers, what was ready when the iteration began, then the ready sockets, in the
+  headless loop's order) while there is work, for at most ``BATCH_BUDGET_SECONDS``,
+  started by a queued Qt signal; Qt runs its own events between two batches, so the GUI
+  is never starved;
 * timers go to asyncio's ``_scheduled`` heap, driven by one precise single-shot QTimer
   armed for the earliest deadline.
 
@@ -38,6 +39,8 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal
+
+from server.event_loop import HubSelectorEventLoop
 
 _SOCKET_ACTIVATED = QEvent.Type.SockAct
 # asyncio's thresholds for rebuilding a heap full of cancelled timers.
@@ -84,11 +87,13 @@ class _SelectorNotifier(QSocketNotifier):
         return super().event(event)
 
 
-class HubEventLoop(qasync._QEventLoop, asyncio.SelectorEventLoop):  # type: ignore[misc,name-defined]
+class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[misc,name-defined]
     """qasync's Qt integration over asyncio's selector, ready queue and timer heap.
 
     qasync's own Unix loop passes asyncio a stand-in selector that makes a notifier per
     socket; leaving it out of the bases gives ``SelectorEventLoop`` its default one.
+    The iteration and its order are the headless loop's, so that the hub runs the same
+    way in both front ends.
     """
 
     def __init__(self, app: QCoreApplication) -> None:
@@ -192,30 +197,19 @@ class HubEventLoop(qasync._QEventLoop, asyncio.SelectorEventLoop):  # type: igno
                 self._arm_timer(self._scheduled[0]._when)
 
     def _run_once(self, deadline: float) -> bool:
-        """One iteration of asyncio's loop without the wait: the sockets that are ready,
-        the timers that are due, then what was ready when it began.  Whether to go round
-        again: False if there was nothing to run, or at ``deadline``."""
-        self._process_events(self._selector.select(0))
-        ready, scheduled = self._ready, self._scheduled
+        """One iteration of the headless loop without the wait: the timers that are due,
+        what was ready when it began, then the sockets that are ready.  Whether to go
+        round again: False if there was nothing to run, or at ``deadline``."""
         if (self._timer_cancelled_count > _MIN_CANCELLED_TIMERS_TO_CLEAN
                 and self._timer_cancelled_count
-                > len(scheduled) * _MAX_CANCELLED_TIMERS_FRACTION):
-            self._scheduled = scheduled = [t for t in scheduled if not t._cancelled]
-            for timer in scheduled:
+                > len(self._scheduled) * _MAX_CANCELLED_TIMERS_FRACTION):
+            self._scheduled = [t for t in self._scheduled if not t._cancelled]
+            for timer in self._scheduled:
                 timer._scheduled = True
-            heapq.heapify(scheduled)
+            heapq.heapify(self._scheduled)
             self._timer_cancelled_count = 0
-        end = self.time() + self._clock_resolution
-        while scheduled:
-            timer = scheduled[0]
-            if timer._cancelled:
-                self._timer_cancelled_count -= 1
-            elif timer._when > end:
-                break
-            else:
-                ready.append(timer)
-            heapq.heappop(scheduled)
-            timer._scheduled = False
+        self._process_events(self._selector.select(0))  # queues the due timers first
+        ready = self._ready
         return bool(ready) and self._run_ready(len(ready), deadline)
 
     def _run_ready(self, count: int, deadline: float) -> bool:

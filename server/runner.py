@@ -21,6 +21,7 @@ import uvicorn
 from .app import build_hub
 from .config import Settings, ensure_dashboard_token
 from .connections import ConnectionManager
+from .event_loop import new_event_loop
 from .logging_config import log_loop_error
 from .network import reachable_urls
 from .signals import quit_on_signals
@@ -244,4 +245,5 @@ class HubServer:
 def run_server(settings: Settings) -> None:
     """Serve headless until SIGINT or SIGTERM; raises ``PortInUseError`` if it cannot bind
     and ``ServerCrashed`` if serving ends by itself."""
-    asyncio.run(HubServer(settings).serve_until_signalled())
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(HubServer(settings).serve_until_signalled())

@@ -12,13 +12,20 @@ for _name in [n for n in os.environ if n.startswith("SOCKETIO_")]:
     del os.environ[_name]
 os.environ["SOCKETIO_CONFIG_FILE"] = os.path.join(tempfile.mkdtemp(), "config.toml")
 
-from collections.abc import AsyncIterator  # noqa: E402
+from collections.abc import AsyncIterator, Callable  # noqa: E402
 
 import pytest  # noqa: E402
 from clients import ConnectClient, real_clients  # noqa: E402
 from support import running_hub  # noqa: E402
 
+from server.event_loop import new_event_loop  # noqa: E402
 from server.runner import HubServer  # noqa: E402
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config,
+                                  item: pytest.Item) -> dict[str, Callable[[], object]]:
+    """Every async test runs on the loop ``python -m server`` runs on."""
+    return {"hub_loop": new_event_loop}
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
-"""The desktop's event loop keeps asyncio's semantics (desktop/loop.py).
+"""Our event loops keep asyncio's semantics: the headless server's
+(server/event_loop.py) and the desktop's (desktop/loop.py).
 
-Each semantic test also runs on asyncio's own loop, the reference it must match.
+Each semantic test also runs on asyncio's own loop, the reference they must match; the
+one difference, due timers first, is tested against it too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.loop import HubEventLoop, new_event_loop
+from server.event_loop import HubSelectorEventLoop
 
 
 @pytest.fixture
@@ -29,12 +32,12 @@ def desktop_loop(qapp: QApplication) -> Iterator[HubEventLoop]:
     made.close()
 
 
-@pytest.fixture(params=["asyncio", "desktop"])
+@pytest.fixture(params=["asyncio", "headless", "desktop"])
 def loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]:
     if request.param == "desktop":
         yield request.getfixturevalue("desktop_loop")
         return
-    made = asyncio.new_event_loop()
+    made = HubSelectorEventLoop() if request.param == "headless" else asyncio.new_event_loop()
     yield made
     made.close()
 
@@ -208,6 +211,39 @@ def test_streams_work(loop):
         return echoed
 
     assert len(run(loop, main)) == 1_000_000
+
+
+def test_a_timer_due_during_a_long_iteration_runs_first_in_the_next(loop):
+    """asyncio runs a due timer after the next iteration's other callbacks, so under load
+    it waits for two iterations; ours, like libuv, run it first."""
+    order: list[str] = []
+
+    async def main() -> None:
+        left, right = socket.socketpair()
+        try:
+            loop.add_reader(right, lambda: order.append("socket") or right.recv(10))
+            due = loop.time() + 0.02
+
+            def long_callback() -> None:
+                loop.call_soon(order.append, "queued")
+                left.send(b"x")
+                while loop.time() < due + 0.005:  # the timer falls due meanwhile
+                    pass
+
+            loop.call_at(due, order.append, "timer")
+            loop.call_soon(long_callback)
+            while len(order) < 3:  # noqa: ASYNC110 - each pass is one iteration
+                await asyncio.sleep(0)
+            loop.remove_reader(right)
+        finally:
+            left.close()
+            right.close()
+
+    run(loop, main)
+    if isinstance(loop, HubSelectorEventLoop):
+        assert order == ["timer", "queued", "socket"]
+    else:
+        assert order == ["queued", "socket", "timer"]
 
 
 def test_qt_timers_keep_running_while_callbacks_flood_the_loop(desktop_loop):

@@ -6,7 +6,8 @@
 ``desktop.loop.new_event_loop`` and Qt's offscreen platform: its window is shown, so the
 ``ConnectionsModel`` and the sorted ``QTableView`` follow every connection as they do for
 a user, and a 16 ms QTimer stands in for the GUI's other work.  ``headless``: HubServer
-on asyncio's default loop (what ``python -m server`` runs) with a 16 ms loop timer.
+on ``server.event_loop.new_event_loop`` (what ``python -m server`` runs) with a 16 ms loop
+timer.
 Logging at WARNING, like the reference, which logs nothing per connection.  SIGTERM stops
 the hub (the desktop through the app's own quit path) and writes the timer's tick times
 (ms since the epoch) to TICKS_FILE; the desktop also prints the table's row count at
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 from server.config import load_settings
+from server.event_loop import new_event_loop
 from server.logging_config import configure_logging
 from server.runner import HubServer, skip_exit_collection
 
@@ -102,7 +104,8 @@ def main() -> None:
     configure_logging("WARNING")
     ticks: list[float] = []
     if mode == "headless":
-        asyncio.run(serve(port, ticks, start_ticking=True))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(serve(port, ticks, start_ticking=True))
     else:
         serve_desktop(port, ticks)
     ticks_file.write_text(json.dumps(ticks))
