@@ -19,7 +19,11 @@ from typing import Any
 
 class HubSelectorEventLoop(asyncio.SelectorEventLoop):
     """``asyncio.SelectorEventLoop`` that runs due timers before the iteration's other
-    callbacks."""
+    callbacks.
+
+    ``_run_once`` calls ``_process_events`` right after its select, before it looks at
+    the timers: queuing the due ones there, in front, is the whole change.
+    """
 
     def _process_events(self, event_list: list[Any]) -> None:
         self._queue_due_timers()
