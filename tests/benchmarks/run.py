@@ -224,6 +224,35 @@ def medians(rounds: list[dict[str, dict[str, Any]]], servers: list[str]
     return table
 
 
+PAIRED_ROWS = ("echo, 100 clients: round trips/s", "broadcast burst to 1,000: delivered/s",
+               "connect 5,000 clients (s)")
+"""The issue's targets for the shared loop, as ratios of the desktop to headless."""
+
+
+def paired_ratios(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, list[float]]:
+    """Desktop ÷ headless for each round in ``PAIRED_ROWS``, sorted.
+
+    The two run back to back within a round, so a ratio per round cancels what a round
+    shares (the machine's load drifting over minutes); the ratio of two medians taken
+    over different rounds does not.
+    """
+    paths = {label: path for label, path, _, _ in ROWS}
+    ratios: dict[str, list[float]] = {}
+    for label in PAIRED_ROWS:
+        pairs = [(pick(r["desktop"], paths[label]), pick(r["headless"], paths[label]))
+                 for r in rounds if "desktop" in r and "headless" in r]
+        ratios[label] = sorted(d / h for d, h in pairs if d is not None and h)
+    return ratios
+
+
+def paired_markdown(ratios: dict[str, list[float]]) -> str:
+    parts = [f"{label} {statistics.median(values):.2f}x "
+             f"({values[0]:.2f}-{values[-1]:.2f}x)"
+             for label, values in ratios.items() if values]
+    return ("Desktop ÷ headless within each round, median (range): " + "; ".join(parts)
+            + ".\n") if parts else ""
+
+
 def markdown(table: dict[str, dict[str, float | None]], servers: list[str],
              meta: dict[str, Any]) -> str:
     head = "| | " + " | ".join(LABELS[s] for s in servers) + " |"
@@ -283,11 +312,13 @@ def main() -> None:
             rounds.append(this_round)
     meta["minutes"] = round((time.monotonic() - started) / 60, 1)
     table = medians(rounds, servers)
+    paired = paired_ratios(rounds)
     RESULTS.mkdir(exist_ok=True)
     stem = RESULTS / (meta["date"] + ("-quick" if args.quick else ""))
-    stem.with_suffix(".json").write_text(
-        json.dumps({"meta": meta, "rounds": rounds, "medians": table}, indent=1) + "\n")
-    text = markdown(table, servers, meta)
+    stem.with_suffix(".json").write_text(json.dumps(
+        {"meta": meta, "rounds": rounds, "medians": table, "desktop_to_headless": paired},
+        indent=1) + "\n")
+    text = markdown(table, servers, meta) + "\n" + paired_markdown(paired)
     stem.with_suffix(".md").write_text(text)
     print(text)
 
