@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 
 import httpx
 import pytest
 import websockets
 from clients import ConnectRefused, JsClient, PyClient
-from raw_protocol import Polling, WebSocket
+from raw_protocol import STRESS, Polling, WebSocket
 from support import KINDS_AND_TRANSPORTS, hub_url, running_hub, wait_until
 
 
@@ -160,3 +161,31 @@ async def leave_abruptly_or_not(client: PyClient | JsClient | WebSocket) -> None
         await client.wait_closed()
     else:
         await client.close()
+
+
+async def test_a_session_whose_heartbeat_stopped_is_still_dropped():
+    """A wait for packets ends after ``ping_interval + ping_timeout`` with none, as in
+    python-engineio; the heartbeat normally ends it sooner.  Here the heartbeat is
+    stopped: a GET parked later than the first wait still gets its whole bound, then
+    400, and the session leaves the registry."""
+    limit = STRESS["ping_interval"] + STRESS["ping_timeout"]
+    async with running_hub(**STRESS) as hub:
+        session = Polling(hub, auto_pong=False)
+        try:
+            await session.open()
+            hub.sio.eio.sockets[session.sid]._ping_timer.cancel()  # no more pings
+            parked = asyncio.create_task(session.get())  # a first, short wait
+            await asyncio.sleep(0.05)
+            assert (await session.post("40")).text == "ok"
+            assert (await parked)[0].startswith("40")
+            await asyncio.sleep(limit * 0.6)  # the bound of that wait falls in the next
+            started = time.perf_counter()
+            response = await asyncio.wait_for(session.get_response(), limit + 5)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 400
+            assert limit - 0.05 < elapsed < limit + 1
+            await wait_until(lambda: hub.manager.count() == 0
+                             and session.sid not in hub.sio.eio.sockets)
+            await assert_still_served(hub)
+        finally:
+            await session.http.aclose()
