@@ -5,8 +5,11 @@ that became ready, and only then the timers that fell due.  Under load an iterat
 long (2-4 ms at 10,000 echo round trips/s), so a timer that falls due during one waits
 for all of the next as well: the heartbeat, uvicorn's tick, every timeout.  libuv, under
 uvloop and Node, runs due timers at the start of each iteration; so does this loop.
-Nothing else changes: asyncio promises an order among ``call_soon`` callbacks and among
-timers, never between the two.
+asyncio promises an order among ``call_soon`` callbacks and among timers, never between
+the two, but one race now goes the other way, as it does under uvloop: a timeout that
+falls due while the wake-up it races is still queued runs first.  Code that must not
+lose a result that came in time looks for it when its timer fires
+(``HubEngineSocket._check_wait``).
 """
 
 from __future__ import annotations

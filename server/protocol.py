@@ -138,7 +138,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
     _wait_watchdog: asyncio.TimerHandle | None = None
     _waiter: asyncio.Task[Any] | None = None
     _waiting_since: float | None = None
-    _wait_expired = False
+    _expired_waiter: asyncio.Task[Any] | None = None
     _websocket: Any = None
     _get_pending = False
     _post_pending = False
@@ -295,14 +295,14 @@ class HubEngineSocket(async_socket.AsyncSocket):
         try:
             return await self.queue.get()
         except asyncio.CancelledError:
-            if self._wait_expired and waiter is not None:
-                self._wait_expired = False
+            if waiter is not None and self._expired_waiter is waiter:
+                self._expired_waiter = None
                 waiter.uncancel()  # our cancellation, not the caller's: as asyncio.timeout
             raise exceptions.QueueEmpty() from None
         finally:
             if self._waiter is waiter:
                 self._waiter = self._waiting_since = None
-                if self.closed:
+                if self.closing or self.closed:
                     self._stop_watchdog()
 
     @property
@@ -312,14 +312,16 @@ class HubEngineSocket(async_socket.AsyncSocket):
     def _check_wait(self) -> None:
         """The watchdog: end a wait that reached the bound, or look again when it will."""
         self._wait_watchdog = None
-        if self._waiter is None or self._waiting_since is None:
-            return  # not waiting: the next wait arms it again
+        if self._waiter is None or self._waiting_since is None or not self.queue.empty():
+            # Not waiting, or about to take a packet that came in time (due timers run
+            # before the waiter's wake-up): the next wait arms the watchdog again.
+            return
         deadline = self._waiting_since + self._wait_limit
         loop = asyncio.get_running_loop()
         if loop.time() < deadline:
             self._wait_watchdog = loop.call_at(deadline, self._check_wait)
         else:
-            self._wait_expired = True
+            self._expired_waiter = self._waiter
             self._waiter.cancel()
 
     def _stop_watchdog(self) -> None:

@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import types
 
 import httpx
 import pytest
 import websockets
 from clients import ConnectRefused, JsClient, PyClient
+from engineio import packet
 from raw_protocol import STRESS, Polling, WebSocket
 from support import KINDS_AND_TRANSPORTS, hub_url, running_hub, wait_until
+
+from server.protocol import HubEngineSocket
 
 
 async def assert_still_served(hub, kind: str = "py", transport: str = "websocket") -> None:
@@ -189,3 +193,23 @@ async def test_a_session_whose_heartbeat_stopped_is_still_dropped():
             await assert_still_served(hub)
         finally:
             await session.http.aclose()
+
+
+async def test_a_packet_queued_within_the_bound_is_delivered_though_the_bound_runs_first():
+    """The loop runs a due timer before a wake-up queued earlier: the watchdog must not
+    end a wait whose packet came in time (it would drop a live session)."""
+    server = types.SimpleNamespace(create_queue=asyncio.Queue, ping_interval=0.05,
+                                   ping_timeout=0.0)
+    socket = HubEngineSocket(server, "sid")
+    writer = asyncio.create_task(socket._take())
+    await asyncio.sleep(0)  # waiting, with the watchdog armed for 50 ms on
+
+    def packet_then_a_long_callback() -> None:
+        socket.queue.put_nowait(packet.Packet(packet.MESSAGE, "in time"))
+        until = time.monotonic() + 0.08  # the bound passes before the writer wakes
+        while time.monotonic() < until:
+            pass
+
+    asyncio.get_running_loop().call_soon(packet_then_a_long_callback)
+    assert [p.data for p in await writer] == ["in time"]
+    assert writer.cancelling() == 0
