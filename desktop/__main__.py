@@ -13,7 +13,7 @@ import sys
 
 from server import __main__ as headless
 from server import cli
-from server.runner import skip_exit_collection
+from server.runtime.runner import skip_exit_collection
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

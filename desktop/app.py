@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from server.config import APP_NAME, Settings
 from server.logging_config import ROOT_LOGGERS, log_loop_error
-from server.signals import quit_on_signals
+from server.runtime.signals import quit_on_signals
 
 from . import LOGGER_NAME
 from .actions import AppActions

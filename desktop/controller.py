@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from server.config import Settings
 from server.connections import ConnectionManager
-from server.runner import HubServer, PortInUseError, bind_socket
+from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
 from . import LOGGER_NAME
 

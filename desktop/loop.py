@@ -6,7 +6,7 @@ each socket with its own ``QSocketNotifier``, so every Qt wake-up polls every cl
 socket.  The hub's hot path is made of exactly those callbacks and sockets, so
 ``HubEventLoop`` keeps qasync's Qt integration (``run_forever`` through
 ``QApplication.exec()``, its executor, its exception handling) and does the rest the way
-the headless server's loop (``server.event_loop``, asyncio's with due timers first) does,
+the headless server's loop (``server.runtime.event_loop``, asyncio's with due timers first) does,
 with Qt doing the waiting:
 
 * sockets are registered with asyncio's own selector (epoll on Linux), and Qt watches only
@@ -40,7 +40,7 @@ from typing import Any
 import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal
 
-from server.event_loop import HubSelectorEventLoop
+from server.runtime.event_loop import HubSelectorEventLoop
 
 _SOCKET_ACTIVATED = QEvent.Type.SockAct
 # asyncio's thresholds for rebuilding a heap full of cancelled timers.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .cli import EXIT_USAGE, argument_parser, settings_from
-from .runner import PortInUseError, ServerCrashed, run_server, skip_exit_collection
+from .runtime.runner import PortInUseError, ServerCrashed, run_server, skip_exit_collection
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,11 +15,11 @@ from .config import Settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import Dashboard, create_dashboard_app
-from .dashboard_stats import RelayMeter
-from .events import register_events
-from .fanout import FanOutManager
+from .dashboard.status import RelayMeter
+from .hub.events import register_events
 from .logging_config import LOGGER_NAME
-from .protocol import HubSocketIOServer
+from .wire.fanout import FanOutManager
+from .wire.socketio_server import HubSocketIOServer
 
 
 class FastJson:

@@ -15,11 +15,11 @@ os.environ["SOCKETIO_CONFIG_FILE"] = os.path.join(tempfile.mkdtemp(), "config.to
 from collections.abc import AsyncIterator, Callable  # noqa: E402
 
 import pytest  # noqa: E402
-from clients import ConnectClient, real_clients  # noqa: E402
-from support import running_hub  # noqa: E402
+from helpers.clients import ConnectClient, real_clients  # noqa: E402
+from helpers.support import running_hub  # noqa: E402
 
-from server.event_loop import new_event_loop  # noqa: E402
-from server.runner import HubServer  # noqa: E402
+from server.runtime.event_loop import new_event_loop  # noqa: E402
+from server.runtime.runner import HubServer  # noqa: E402
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config,

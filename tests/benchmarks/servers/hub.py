@@ -6,7 +6,7 @@
 ``desktop.loop.new_event_loop`` and Qt's offscreen platform: its window is shown, so the
 ``ConnectionsModel`` and the sorted ``QTableView`` follow every connection as they do for
 a user, and a 16 ms QTimer stands in for the GUI's other work.  ``headless``: HubServer
-on ``server.event_loop.new_event_loop`` (what ``python -m server`` runs) with a 16 ms loop
+on ``server.runtime.event_loop.new_event_loop`` (what ``python -m server`` runs) with a 16 ms loop
 timer.
 Logging at WARNING, like the reference, which logs nothing per connection.  SIGTERM stops
 the hub (the desktop through the app's own quit path) and writes the timer's tick times
@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from server.config import load_settings
-from server.event_loop import new_event_loop
 from server.logging_config import configure_logging
-from server.runner import HubServer, skip_exit_collection
+from server.runtime.event_loop import new_event_loop
+from server.runtime.runner import HubServer, skip_exit_collection
 
 TICK_MS = 16
 

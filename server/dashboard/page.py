@@ -1,0 +1,164 @@
+"""The dashboard's server-rendered HTML: complete without JavaScript, taken over by
+``static/dashboard.js`` when it runs.
+
+Every client-supplied string goes through ``escape`` (``_t``); there is no inline script
+or style, so the Content-Security-Policy can forbid both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from .status import HubStatus, format_duration
+
+NO_SCRIPT_REFRESH_SECONDS = 5
+COLUMNS = ("Name", "SID", "Client IP", "Transport", "Connected since", "Rooms")
+DETAILS = (  # (label, key) in the details panel
+    ("Name", "name"), ("SID", "sid"), ("Client IP", "client_ip"), ("Transport", "transport"),
+    ("Connected since", "connected_at"), ("Rooms", "rooms"), ("User agent", "user_agent"),
+)
+
+
+def _t(value: object) -> str:
+    """Text for HTML: escaped, quotes included, so it is safe in attributes too."""
+    return escape(str(value), quote=True)
+
+
+def matches(connection: dict[str, Any], query: str) -> bool:
+    """The filter: ``query`` in the name, IP, sid or a room, ignoring case (as in the JS)."""
+    query = query.strip().lower()
+    if not query:
+        return True
+    fields = [connection["name"] or "", connection["client_ip"], connection["sid"],
+              *connection["rooms"]]
+    return any(query in field.lower() for field in fields)
+
+
+def _since(iso: str) -> str:
+    moment = datetime.fromisoformat(iso).astimezone(UTC)
+    return f'<time datetime="{_t(iso)}">{moment:%Y-%m-%d %H:%M:%S} UTC</time>'
+
+
+def _row(c: dict[str, Any], hidden: bool) -> str:
+    name = _t(c["name"]) if c["name"] else "(no name)"
+    unnamed = "" if c["name"] else ' class="unnamed"'
+    cells = (
+        f'<a href="?client={quote(c["sid"])}"{unnamed}>{name}</a>',
+        f"<code>{_t(c['sid'])}</code>",
+        _t(c["client_ip"]),
+        _t(c["transport"]),
+        _since(c["connected_at"]),
+        _t(", ".join(c["rooms"])),
+    )
+    tds = "".join(f'<td data-label="{label}">{cell}</td>' for label, cell in zip(COLUMNS, cells,
+                                                                                 strict=True))
+    return f'<tr data-sid="{_t(c["sid"])}"{" hidden" if hidden else ""}>{tds}</tr>'
+
+
+def _rooms(rooms: list[list[Any]]) -> str:
+    return "".join(
+        f'<li><a href="?q={quote(room)}" data-room="{_t(room)}">{_t(room)}'
+        f' <span class="badge">{members}</span></a></li>'
+        for room, members in rooms
+    )
+
+
+def _details(c: dict[str, Any] | None) -> str:
+    items = []
+    for label, key in DETAILS:
+        value = c[key] if c else ""
+        if key == "rooms":
+            value = ", ".join(value) if value else ""
+        shown = _since(value) if key == "connected_at" and value else _t(value or "-")
+        items.append(f'<dt>{label}</dt><dd data-key="{key}">{shown}</dd>')
+    return (f'<aside id="details" class="details"{"" if c else " hidden"} aria-label="Client">'
+            f'<header><h2>Client details</h2><a href="?" id="close-details">Close</a></header>'
+            f'<dl>{"".join(items)}</dl></aside>')
+
+
+def _page(title: str, body: str, head_extra: str = "") -> str:
+    """A whole document around ``body``; ``title`` must already be escaped."""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+{head_extra}<title>{title}</title>
+<link rel="stylesheet" href="/static/dashboard.css">
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def render_dashboard(status: HubStatus, query: str = "", client: str | None = None) -> str:
+    """The whole page as of now, filtered by ``query``, with ``client``'s details open."""
+    snapshot = status.snapshot()
+    summary = snapshot["summary"]
+    connections = snapshot["connections"]
+    rows = "\n".join(_row(c, not matches(c, query)) for c in connections)
+    shown = sum(matches(c, query) for c in connections)
+    selected = next((c for c in connections if c["sid"] == client), None)
+    header = "".join(f"<th scope=\"col\">{title}</th>" for title in COLUMNS)
+    now = datetime.now(UTC)
+    head = (f'<noscript><meta http-equiv="refresh" content="{NO_SCRIPT_REFRESH_SECONDS}">'
+            '</noscript>\n<script src="/static/dashboard.js" defer></script>\n')
+    return _page(f"socketio-tray · {summary['count']} connected", f"""<header class="top">
+<h1>socketio-tray <span class="muted">hub</span></h1>
+<p class="state"><span id="live" class="pill">Snapshot {now:%H:%M:%S} UTC</span>
+<a id="refresh" href="">Refresh</a></p>
+</header>
+<main>
+<section class="cards" aria-label="Summary">
+<div class="card"><span class="label">Clients</span>
+<strong id="count">{summary["count"]}</strong></div>
+<div class="card"><span class="label">Messages / s</span>
+<strong id="rate">{summary["relays_per_second"]:.1f}</strong>
+<span class="sub"><span id="total">{summary["relays_total"]}</span> relayed</span></div>
+<div class="card"><span class="label">Uptime</span>
+<strong id="uptime">{format_duration(summary["uptime_seconds"])}</strong></div>
+<div class="card"><span class="label">Version</span>
+<strong id="version">{_t(summary["version"])}</strong></div>
+</section>
+<section class="panel" aria-labelledby="rooms-title">
+<h2 id="rooms-title">Rooms</h2>
+<ul id="rooms" class="rooms">{_rooms(snapshot["rooms"])}</ul>
+<p id="no-rooms" class="muted"{" hidden" if snapshot["rooms"] else ""}>No rooms yet.</p>
+</section>
+<section class="panel" aria-labelledby="clients-title">
+<div class="toolbar">
+<h2 id="clients-title">Clients</h2>
+<form id="filter-form" method="get" action="" role="search">
+<input id="filter" name="q" type="search" value="{_t(query)}"
+ placeholder="Filter by name, IP or room" aria-label="Filter clients">
+<button id="filter-button" type="submit">Filter</button>
+</form>
+</div>
+<div class="table-wrap">
+<table id="connections">
+<thead><tr>{header}</tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</div>
+<p id="empty" class="muted"{" hidden" if connections else ""}>No clients connected.</p>
+<p id="no-match" class="muted"{"" if connections and not shown else " hidden"}>
+No client matches the filter.</p>
+</section>
+{_details(selected)}
+</main>""", head)
+
+
+def render_denied(status: int, title: str, explanation: str) -> str:
+    """The page for a refused request: what happened and how to get in."""
+    return _page(f"{status} {_t(title)} · socketio-tray", f"""<main class="denied">
+<h1>{_t(title)}</h1>
+<p>{explanation}</p>
+</main>""")

@@ -1,0 +1,92 @@
+"""What the dashboard reports about the hub as a whole: uptime, rooms, messages relayed."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from .. import __version__
+from ..connections import ConnectionManager
+
+RATE_WINDOW_SECONDS = 3
+
+
+class RelayMeter:
+    """Messages relayed: a total, and a rate over the last few whole seconds.
+
+    Counts go into one bucket per second of the monotonic clock, so recording is O(1)
+    and the rate needs no timestamps per message.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total = 0
+        self._clock = clock
+        self._buckets: deque[list[int]] = deque()  # [second, count], oldest first
+
+    def record(self, count: int = 1) -> None:
+        second = int(self._clock())
+        self.total += count
+        if self._buckets and self._buckets[-1][0] == second:
+            self._buckets[-1][1] += count
+        else:
+            self._buckets.append([second, count])
+        while self._buckets[0][0] < second - RATE_WINDOW_SECONDS:
+            self._buckets.popleft()
+
+    def per_second(self) -> float:
+        """Messages per second over the last RATE_WINDOW_SECONDS complete seconds."""
+        now = int(self._clock())
+        start = now - RATE_WINDOW_SECONDS
+        relayed = sum(count for second, count in self._buckets if start <= second < now)
+        return relayed / RATE_WINDOW_SECONDS
+
+
+class HubStatus:
+    """The hub-wide numbers of one server, read on demand for pages and the live feed."""
+
+    def __init__(self, manager: ConnectionManager, relays: RelayMeter | None = None) -> None:
+        self.manager = manager
+        self.relays = RelayMeter() if relays is None else relays
+        self.version = __version__
+        self._started = time.monotonic()
+
+    def uptime_seconds(self) -> int:
+        return int(time.monotonic() - self._started)
+
+    def summary(self) -> dict[str, Any]:
+        """The numbers above the table; cheap, so the feed can send them every second."""
+        return {
+            "version": self.version,
+            "uptime_seconds": self.uptime_seconds(),
+            "count": self.manager.count(),
+            "relays_per_second": round(self.relays.per_second(), 1),
+            "relays_total": self.relays.total,
+        }
+
+    def rooms(self) -> list[list[Any]]:
+        """``[[room, members], ...]`` by name: a list, since JS reorders numeric keys."""
+        return [[room, members] for room, members in self.manager.rooms().items()]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a fresh view needs: summary, rooms and every connection."""
+        return {
+            "summary": self.summary(),
+            "rooms": self.rooms(),
+            "connections": [c.to_dict() for c in self.manager.all()],
+        }
+
+
+def format_duration(seconds: int) -> str:
+    """``3d 4h``, ``2h 5m``, ``4m 10s``, ``12s``: two units at most (dashboard.js agrees)."""
+    days, rest = divmod(max(0, seconds), 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"

@@ -1,0 +1,1 @@
+"""Running the hub: uvicorn start and stop, the event loop it runs on, signals."""

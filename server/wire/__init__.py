@@ -1,0 +1,9 @@
+"""Where python-engineio and python-socketio depart from the Engine.IO v4 / Socket.IO v5
+specifications and from the reference (Node) server, corrected by subclassing.
+
+Every correction is a method override with a comment saying what the reference server
+does; nothing edits the installed packages.  The modules follow the libraries' seams:
+``engineio_packets`` and ``socketio_packets`` parse (no I/O), ``engine_socket`` is the
+Engine.IO session, ``engine_server`` the Engine.IO server and its request gate,
+``socketio_server`` the Socket.IO server, ``room_index`` and ``fanout`` its client manager.
+"""

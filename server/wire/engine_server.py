@@ -1,0 +1,170 @@
+"""The Engine.IO server: the request gate (HTTP level) and the session table."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import engineio
+from engineio import async_socket, packet
+
+from .engine_socket import HubEngineSocket
+
+# The reference server's error codes, sent as the body of its 400 answers.
+UNKNOWN_TRANSPORT = (0, "Transport unknown")
+UNKNOWN_SID = (1, "Session ID unknown")
+BAD_HANDSHAKE_METHOD = (2, "Bad handshake method")
+BAD_REQUEST = (3, "Bad request")
+FORBIDDEN = (4, "Forbidden")
+UNSUPPORTED_PROTOCOL_VERSION = (5, "Unsupported protocol version")
+
+
+def _bad_request_body(error: tuple[int, str]) -> bytes:
+    return json.dumps({"code": error[0], "message": error[1]}).encode()
+
+
+class _SessionTable(dict[str, async_socket.AsyncSocket]):
+    """The server's sessions; each new one becomes a ``HubEngineSocket`` as it is stored.
+
+    python-engineio creates its socket class directly, and sends the handshake before
+    any hook runs; storing it is the first moment we can make it ours.
+    """
+
+    def __setitem__(self, sid: str, socket: async_socket.AsyncSocket) -> None:
+        if type(socket) is async_socket.AsyncSocket:
+            HubEngineSocket.adopt(socket)
+        super().__setitem__(sid, socket)
+
+
+class HubEngineServer(engineio.AsyncServer):
+    """python-engineio's server with the hub's corrections."""
+
+    on_upgrade: Callable[[str], None] | None = None
+    """Called with the Engine.IO sid once a session runs on websocket."""
+    accepting_sessions: bool = True
+    """False while the hub stops: new handshakes are refused, open sessions still served
+    (their close packets must get out)."""
+
+    @property
+    def sockets(self) -> _SessionTable:
+        return self._sessions
+
+    @sockets.setter
+    def sockets(self, value: dict[str, async_socket.AsyncSocket]) -> None:
+        self._sessions = _SessionTable(value)
+
+    async def drop(self, sid: str, reason: str) -> None:
+        """Drop session ``sid`` at once (see ``HubEngineSocket.drop``), if it is open."""
+        socket = self.sockets.get(sid)
+        if isinstance(socket, HubEngineSocket):
+            await socket.drop(reason)
+
+    def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
+        """Why the reference server would answer 400 before reading the request."""
+        websocket = scope["type"] == "websocket"
+        method = "GET" if websocket else scope.get("method", "GET")
+        if method == "OPTIONS":
+            return None  # a CORS preflight, answered by python-engineio
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        transport = query.get("transport", [])
+        if len(transport) != 1 or transport[0] not in self.transports:
+            return UNKNOWN_TRANSPORT  # python-engineio assumed polling when missing
+        if query.get("EIO") != ["4"]:
+            return UNSUPPORTED_PROTOCOL_VERSION  # python-engineio checked handshakes only
+        if method not in ("GET", "POST"):
+            return BAD_REQUEST  # python-engineio: 405
+        if websocket != (transport[0] == "websocket"):
+            return BAD_REQUEST
+        sids = query.get("sid")
+        if sids is None:
+            if method == "POST":
+                return BAD_HANDSHAKE_METHOD
+            return None if self.accepting_sessions else FORBIDDEN
+        socket = self.sockets.get(sids[0])
+        if len(sids) != 1 or socket is None or socket.closed:
+            return UNKNOWN_SID
+        return None
+
+    async def handle_request(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
+                             send: Callable[[dict[str, Any]], Awaitable[None]]) -> Any:
+        refusal = self._refusal(scope)
+        socket = self.sockets.get(self._query_sid(scope) or "")
+        if refusal is None and isinstance(socket, HubEngineSocket):
+            if scope["type"] == "websocket" and (socket.upgrading or socket.upgraded
+                                                 or socket._websocket is not None):
+                # The reference completes the handshake of a second websocket for an
+                # upgraded session and closes it; python-engineio raised out of the app.
+                await receive()
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close"})
+                return None
+            if scope.get("method") == "POST" and socket._post_pending:
+                # The reference answers an overlapping POST 400 and closes the session.
+                await socket.drop(self.reason.TRANSPORT_ERROR)
+                refusal = BAD_REQUEST
+        if refusal is not None:
+            await self._refuse(scope, receive, send, refusal)
+            return None
+        return await super().handle_request(scope, receive, send)
+
+    @staticmethod
+    def _query_sid(scope: dict[str, Any]) -> str | None:
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        return query.get("sid", [None])[0]
+
+    async def _refuse(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
+                      send: Callable[[dict[str, Any]], Awaitable[None]],
+                      error: tuple[int, str]) -> None:
+        """Answer 400 with the reference's ``{"code", "message"}`` body, websocket or not."""
+        # A refused request is the client's mistake: INFO, where python-engineio said ERROR.
+        self.logger.info("Bad request: %s", error[1])
+        environ = await self._async["translate_request"](scope, receive, send)
+        body = _bad_request_body(error)
+        if scope["type"] == "websocket":
+            if "websocket.http.response" not in scope.get("extensions", {}):
+                await send({"type": "websocket.close"})  # the server can only say 403
+                return
+            await send({"type": "websocket.http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "websocket.http.response.body", "body": body})
+            return
+        await self._make_response({"status": "400 BAD REQUEST",
+                                   "headers": [("Content-Type", "application/json")],
+                                   "response": body}, environ)
+
+    def _ok(self, packets: list[packet.Packet] | None = None,
+            headers: list[tuple[str, str]] | None = None,
+            jsonp_index: int | None = None) -> dict[str, Any]:
+        if packets is None:
+            # The reference answers a successful POST "ok"; python-engineio said "OK".
+            return {"status": "200 OK", "headers": [("Content-Type", "text/html")],
+                    "response": b"ok"}
+        return super()._ok(packets, headers, jsonp_index)
+
+    def send_close_packets(self) -> list[async_socket.AsyncSocket]:
+        """Queue every session's close packet and forget the sessions; they are returned
+        for ``close_sessions``.
+
+        A websocket writer sends the packet, then closes the websocket; a parked GET
+        returns it.  Both are tasks of uvicorn's, which it waits for as it shuts down.
+        python-engineio's ``disconnect()`` instead waits, without bound, for each queue
+        to drain: never, when a polling client does not come back.
+        """
+        sockets = list(self.sockets.values())
+        self.sockets = {}
+        for socket in sockets:
+            if not (socket.closing or socket.closed):
+                socket.queue.put_nowait(packet.Packet(packet.CLOSE))
+                if socket.upgraded:
+                    socket.queue.put_nowait(None)  # ends the writer after the close packet
+        return sockets
+
+    async def close_sessions(self, sockets: list[async_socket.AsyncSocket]) -> None:
+        """Close sessions whose close packets are queued: their disconnect handlers run."""
+        for socket in sockets:
+            await socket.close(wait=False, abort=True, reason=self.reason.SERVER_DISCONNECT)
+
+    async def close_all_sessions(self) -> None:
+        await self.close_sessions(self.send_close_packets())

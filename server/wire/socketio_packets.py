@@ -1,0 +1,99 @@
+"""Socket.IO packets checked as the reference parser checks them; no I/O."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from socketio import packet as sio_packet
+
+# Event names a client may not emit: the reference keeps them for itself, and
+# python-socketio would call the server's own connect/disconnect handler with them.
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
+                             "newListener", "removeListener"})
+MAX_ACK_ID_DIGITS = 15  # beyond this a JavaScript peer cannot represent the id exactly
+
+
+class ProtocolError(ValueError):
+    """A Socket.IO packet the reference parser would reject."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(f"not JSON: {name}")
+
+
+def parse_socketio_packet(encoded: str) -> tuple[int, int, str, int | None, Any]:
+    """``(type, attachments, namespace, id, data)`` as the reference parser reads them.
+
+    Raises ``ProtocolError`` where the reference decoder throws or its
+    ``isPacketValid`` refuses; python-socketio's parser accepts a superset.
+    """
+    if not encoded or encoded[0] not in "0123456":
+        raise ProtocolError("unknown packet type")
+    kind, rest, attachments = int(encoded[0]), encoded[1:], 0
+    if kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
+        count, dash, rest = rest.partition("-")
+        if not dash or not count.isascii() or not count.isdigit() or len(count) > 3:
+            raise ProtocolError("illegal attachments")
+        attachments = int(count)
+    namespace = "/"
+    if rest.startswith("/"):
+        namespace, _, rest = rest.partition(",")
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    if digits > MAX_ACK_ID_DIGITS:
+        raise ProtocolError("malformed ack id")
+    ack_id = int(rest[:digits]) if digits else None
+    rest = rest[digits:]
+    data = _loads(rest) if rest else None
+    _check_payload(kind, attachments, ack_id, data)
+    return kind, attachments, namespace, ack_id, data
+
+
+def _loads(text: str) -> Any:
+    """JSON as the reference reads it: orjson (python-socketio's parser here, through
+    ``FastJson``), and where orjson refuses, the stdlib without NaN and Infinity."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ProtocolError("invalid payload") from None
+
+
+def _check_payload(kind: int, attachments: int, ack_id: int | None, data: Any) -> None:
+    if kind == sio_packet.CONNECT:
+        valid = data is None or isinstance(data, dict)
+    elif kind == sio_packet.DISCONNECT:
+        valid = data is None
+    elif kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
+        valid = (isinstance(data, list) and bool(data) and isinstance(data[0], str)
+                 and data[0] not in RESERVED_EVENTS)
+    elif kind in (sio_packet.ACK, sio_packet.BINARY_ACK):
+        if ack_id is None:
+            raise ProtocolError("malformed ack id")
+        valid = isinstance(data, list)
+    else:
+        raise ProtocolError("a client may not send CONNECT_ERROR")
+    if not valid:
+        raise ProtocolError("invalid payload")
+    if attachments or kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
+        _check_placeholders(data, attachments)
+
+
+def _check_placeholders(data: Any, attachments: int) -> None:
+    """Every ``{"_placeholder": true, "num": n}`` must name an attachment that comes."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if item.get("_placeholder") is True:
+                num = item.get("num")
+                if type(num) is not int or not 0 <= num < attachments:
+                    raise ProtocolError("illegal attachments")
+            else:
+                stack.extend(item.values())

@@ -1,0 +1,188 @@
+"""The Socket.IO server: python-socketio's, on the corrected Engine.IO server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import engineio
+import socketio
+from engineio import packet
+from socketio import packet as sio_packet
+
+from .background import spawn
+from .engine_server import HubEngineServer
+from .socketio_packets import ProtocolError, parse_socketio_packet
+
+logger = logging.getLogger(__name__)
+
+
+class _Held:
+    """Packets for one Engine.IO session held while its connect handlers run."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.sends: list[Callable[[], Awaitable[None]]] = []
+
+
+class HubSocketIOServer(socketio.AsyncServer):
+    """python-socketio's server on the corrected Engine.IO server.
+
+    ``connect_timeout`` (seconds): how long a session may go without joining any
+    namespace; by default ``ping_interval + ping_timeout`` (45 s at the defaults,
+    the reference server's own default).
+    """
+
+    def __init__(self, *args: Any, connect_timeout: float | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connect_timeout = (self.eio.ping_interval + self.eio.ping_timeout
+                                if connect_timeout is None else connect_timeout)
+        self._connect_deadlines: dict[str, asyncio.TimerHandle] = {}
+        self._greeted: set[str] = set()
+        self._held: dict[str, _Held] = {}
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return HubEngineServer
+
+    def on_transport_upgrade(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(sid)`` (a Socket.IO sid) when a client moves to websocket."""
+
+        def translate(eio_sid: str) -> None:
+            sid = self.manager.sid_from_eio_sid(eio_sid, "/")
+            if sid is not None:
+                callback(sid)
+
+        self.eio.on_upgrade = translate
+
+    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
+        # python-socketio runs event handlers in fire-and-forget tasks: one that raises
+        # surfaces only as "Task exception was never retrieved", whenever the garbage
+        # collector gets to it.  Log it now; the client gets no ack, the hub serves on.
+        # (connect keeps python-socketio's own handling: it turns errors into refusals.)
+        if event == "connect":
+            return await super()._trigger_event(event, namespace, *args)
+        try:
+            return await super()._trigger_event(event, namespace, *args)
+        except Exception:
+            self.logger.exception("handler for event %r in namespace %s raised", event,
+                                  namespace)
+            return None
+
+    async def _drop(self, eio_sid: str, why: str) -> None:
+        logger.info("%s: %s, closing the connection", eio_sid, why)
+        await self.eio.drop(eio_sid, self.eio.reason.TRANSPORT_ERROR)
+
+    # -- connect timeout
+
+    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
+        # The reference closes a connection that joined no namespace within its
+        # connectTimeout; python-socketio kept it as long as it answered pings.
+        self._connect_deadlines[eio_sid] = asyncio.get_running_loop().call_later(
+            self.connect_timeout, lambda: spawn(self._connect_deadline(eio_sid)))
+        return await super()._handle_eio_connect(eio_sid, environ)
+
+    async def _connect_deadline(self, eio_sid: str) -> None:
+        self._connect_deadlines.pop(eio_sid, None)
+        if not any(self.manager.sid_from_eio_sid(eio_sid, namespace)
+                   for namespace in list(self.manager.get_namespaces())):
+            await self._drop(eio_sid, "no namespace joined in time")
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: str) -> None:
+        deadline = self._connect_deadlines.pop(eio_sid, None)
+        if deadline is not None:
+            deadline.cancel()
+        self._greeted.discard(eio_sid)
+        self._held.pop(eio_sid, None)
+        await super()._handle_eio_disconnect(eio_sid, reason)
+
+    # -- packets in
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # python-socketio raised on malformed packets inside a background task (an
+        # ERROR log) and kept the connection; the reference closes it.
+        try:
+            parsed = self._check_message(eio_sid, data)
+        except ProtocolError as exc:
+            await self._drop(eio_sid, str(exc))
+            return
+        if parsed is not None and parsed[1] == 0 and parsed[0] != sio_packet.CONNECT \
+                and parsed[0] != sio_packet.DISCONNECT:
+            # Events and acks, parsed once: python-socketio would parse the packet again.
+            # (A binary one without attachments too: python-socketio would wait forever.)
+            kind, _, namespace, ack_id, payload = parsed
+            namespace = namespace.partition("?")[0]  # as python-socketio's parser does
+            handle = (self._handle_event
+                      if kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT)
+                      else self._handle_ack)
+            await handle(eio_sid, namespace, ack_id, payload)
+            return
+        await super()._handle_eio_message(eio_sid, data)
+
+    def _check_message(self, eio_sid: str,
+                       data: Any) -> tuple[int, int, str, int | None, Any] | None:
+        """The parsed packet (None for an attachment); ``ProtocolError`` if refused."""
+        if eio_sid in self._binary_packet:
+            if not isinstance(data, bytes):
+                raise ProtocolError("text while attachments were due")
+            return None
+        if isinstance(data, bytes):
+            raise ProtocolError("an attachment nobody announced")
+        if not isinstance(data, str):  # python-engineio JSON-decoded a non-packet
+            raise ProtocolError("unknown packet type")
+        parsed = parse_socketio_packet(data)
+        kind, _, namespace = parsed[:3]
+        if kind == sio_packet.CONNECT:
+            if self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+                raise ProtocolError(f"second CONNECT to {namespace}")
+            self._greeted.add(eio_sid)
+        elif eio_sid not in self._greeted:
+            raise ProtocolError("first packet is not CONNECT")
+        elif (kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK)
+              and self.manager.sid_from_eio_sid(eio_sid, namespace) is None):
+            raise ProtocolError(f"binary packet for {namespace}, which it has not joined")
+        return parsed
+
+    async def _handle_connect(self, eio_sid: str, namespace: str, data: Any) -> None:
+        namespace = namespace or "/"
+        if not (namespace in self.handlers or namespace in self.namespace_handlers
+                or self.namespaces == "*" or namespace in self.namespaces):
+            # The reference answers {"message": "Invalid namespace"}; python-socketio
+            # sent the bare string "Unable to connect".
+            await self._send_packet(eio_sid, self.packet_class(
+                sio_packet.CONNECT_ERROR, data={"message": "Invalid namespace"},
+                namespace=namespace))
+            return
+        # The reference sends the CONNECT acknowledgement before anything its
+        # connection handler emits; python-socketio sends it after the handler.
+        held = self._held.setdefault(eio_sid, _Held())
+        held.depth += 1
+        try:
+            await super()._handle_connect(eio_sid, namespace, data)
+        finally:
+            held.depth -= 1
+            if held.depth == 0 and self._held.get(eio_sid) is held:
+                del self._held[eio_sid]
+        if held.depth == 0 and self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+            for release in held.sends:  # a refused client gets nothing but its refusal
+                await release()
+
+    # -- packets out
+
+    async def _send_packet(self, eio_sid: str, pkt: sio_packet.Packet) -> None:
+        held = self._held.get(eio_sid)
+        if held is not None and pkt.packet_type not in (sio_packet.CONNECT,
+                                                        sio_packet.CONNECT_ERROR):
+            held.sends.append(lambda: super(HubSocketIOServer, self)._send_packet(eio_sid, pkt))
+            return
+        await super()._send_packet(eio_sid, pkt)
+
+    async def _send_eio_packet(self, eio_sid: str, eio_pkt: packet.Packet) -> None:
+        held = self._held.get(eio_sid)
+        if held is not None:
+            held.sends.append(
+                lambda: super(HubSocketIOServer, self)._send_eio_packet(eio_sid, eio_pkt))
+            return
+        await super()._send_eio_packet(eio_sid, eio_pkt)

@@ -1,0 +1,106 @@
+"""``python -m desktop`` as a real process: signals, second launch, headless mode."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import pytest
+from helpers.desktop_support import AppProcess
+from helpers.support import KINDS_AND_TRANSPORTS, wait_until
+
+from desktop.single_instance import instance_name
+
+SHUTDOWN_BOUND = 2.0
+"""The issue's bound from the signal to the exit: the one timed assertion here."""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_a_signal_disconnects_everyone_and_exits_0_within_2_s(tmp_path, clients,
+                                                                    signum):
+    app = AppProcess(tmp_path / "config.toml")
+    await app.start()
+    try:
+        url = await app.url()
+        connected = [await clients(kind, url, transport) for kind, transport in
+                     KINDS_AND_TRANSPORTS * 2]
+        await app.wait_for_line(r"client connected sid=.*transport=polling")
+        # Let the polling clients park a GET on the server, the case that used to hold
+        # uvicorn's shutdown for a whole poll.
+        await asyncio.sleep(0.3)
+        assert app.process is not None
+        started = time.monotonic()
+        app.process.send_signal(signum)
+        code = await asyncio.wait_for(app.wait(), 10)
+        elapsed = time.monotonic() - started
+    finally:
+        await app.kill()
+    assert code == 0, app.output()
+    assert elapsed < SHUTDOWN_BOUND, f"exit took {elapsed:.2f} s"
+    assert any("quitting" in line for line in app.lines)
+    for client in connected:
+        await asyncio.wait_for(client.disconnected.wait(), 5)
+
+
+async def test_a_second_launch_hands_over_to_the_first_and_exits_0(tmp_path):
+    config_file = tmp_path / "config.toml"
+    first = AppProcess(config_file)
+    await first.start()
+    try:
+        await first.url()
+        second = AppProcess(config_file)
+        await second.start()
+        assert await asyncio.wait_for(second.wait(), 20) == 0
+        assert "already running" in "\n".join(second.printed)
+        assert not any("serving" in line for line in second.lines)
+        await first.wait_for_line("the app was launched again: showing this window")
+
+        # Another config file is another app: it starts on its own.
+        other = AppProcess(tmp_path / "other.toml")
+        await other.start()
+        await other.url()
+        assert other.process is not None
+        other.process.terminate()
+        assert await asyncio.wait_for(other.wait(), 10) == 0
+
+        assert first.process is not None
+        first.process.terminate()
+        assert await asyncio.wait_for(first.wait(), 10) == 0
+    finally:
+        await first.kill()
+
+
+def test_the_instance_name_follows_the_config_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOCKETIO_CONFIG_FILE", str(tmp_path / "a.toml"))
+    a = instance_name()
+    monkeypatch.setenv("SOCKETIO_CONFIG_FILE", str(tmp_path / "b.toml"))
+    assert instance_name() != a
+    monkeypatch.setenv("SOCKETIO_CONFIG_FILE", str(tmp_path / "a.toml"))
+    assert instance_name() == a
+
+
+@pytest.mark.parametrize("how", ["--headless", "no display"])
+async def test_headless_runs_the_hub_alone(tmp_path, clients, how):
+    no_display = {"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    app = AppProcess(tmp_path / "config.toml", *([how] if how == "--headless" else []),
+                     env=no_display if how == "no display" else None)
+    await app.start()
+    try:
+        url = await app.url()
+        client = await clients("py", url, "websocket")
+        await wait_until(lambda: client.sid is not None)
+        assert app.process is not None
+        app.process.terminate()
+        assert await asyncio.wait_for(app.wait(), 10) == 0
+    finally:
+        await app.kill()
+    assert not any("desktop" in line for line in app.lines), app.output()
+
+
+async def test_version_and_help(tmp_path):
+    for flag, expected in (("--version", "socketio-tray "), ("--help", "--headless")):
+        app = AppProcess(tmp_path / "config.toml", flag)
+        await app.start()
+        assert await asyncio.wait_for(app.wait(), 20) == 0
+        assert expected in "\n".join(app.printed)

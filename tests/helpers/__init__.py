@@ -1,0 +1,1 @@
+"""Test helpers that are not fixtures: hubs, real clients, raw protocol, processes."""
