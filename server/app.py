@@ -15,8 +15,8 @@ from .config import Settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import Dashboard, create_dashboard_app
-from .dashboard.status import RelayMeter
 from .hub.events import register_events
+from .hub.metrics import RelayMeter
 from .logging_config import LOGGER_NAME
 from .wire.fanout import FanOutManager
 from .wire.socketio_server import HubSocketIOServer

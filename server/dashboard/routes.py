@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from ..config import Settings
 from ..connections import ConnectionManager, manager
+from ..hub.metrics import RelayMeter
 from ..network import client_ip
 from .access import (
     COOKIE_NAME,
@@ -30,7 +31,7 @@ from .access import (
 )
 from .feed import LiveFeed
 from .page import render_dashboard, render_denied
-from .status import HubStatus, RelayMeter
+from .status import HubStatus
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -11,9 +11,9 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
 from ..connections import Connection, ConnectionManager
-from ..dashboard.status import RelayMeter
 from ..network import client_ip, header_values
 from ..wire.socketio_server import HubSocketIOServer
+from .metrics import RelayMeter
 
 logger = logging.getLogger(__name__)
 

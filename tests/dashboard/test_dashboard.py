@@ -23,7 +23,8 @@ import pytest
 from helpers.support import hub_url, loopback_settings, running_hub
 
 from server.config import load_settings
-from server.dashboard.status import RATE_WINDOW_SECONDS, RelayMeter, format_duration
+from server.dashboard.status import format_duration
+from server.hub.metrics import RATE_WINDOW_SECONDS, RelayMeter
 from server.network import lan_addresses
 from server.runtime.runner import HubServer
 
