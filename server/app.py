@@ -15,6 +15,7 @@ from .config import Settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import Dashboard, create_dashboard_app
+from .hosts import HostGuard
 from .hub.events import register_events
 from .hub.metrics import RelayMeter
 from .logging_config import LOGGER_NAME
@@ -74,11 +75,12 @@ def create_socketio_server(settings: Settings, manager: ConnectionManager | None
 
 @dataclass(frozen=True, slots=True)
 class Hub:
-    """One wired hub: the Socket.IO server, the dashboard and the ASGI app serving both."""
+    """One wired hub: the Socket.IO server, the dashboard and the ASGI app serving both
+    (behind the Host allow-list, which guards Socket.IO as much as the dashboard)."""
 
     sio: HubSocketIOServer
     dashboard: Dashboard
-    app: socketio.ASGIApp
+    app: HostGuard
 
 
 def build_hub(settings: Settings, manager: ConnectionManager) -> Hub:
@@ -86,11 +88,12 @@ def build_hub(settings: Settings, manager: ConnectionManager) -> Hub:
     relays = RelayMeter()
     sio = create_socketio_server(settings, manager, relays)
     dashboard = create_dashboard_app(manager, settings, relays)
-    return Hub(sio, dashboard, socketio.ASGIApp(sio, other_asgi_app=dashboard))
+    both = socketio.ASGIApp(sio, other_asgi_app=dashboard)
+    return Hub(sio, dashboard, HostGuard(both, lambda: settings))
 
 
 def create_app(settings: Settings | None = None,
-               manager: ConnectionManager | None = None) -> socketio.ASGIApp:
+               manager: ConnectionManager | None = None) -> HostGuard:
     """The whole hub as one ASGI app: Socket.IO at ``/socket.io/``, the dashboard elsewhere.
 
     With no arguments it is built from the global settings and the global manager.

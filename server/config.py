@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     auth_token: str | None = Field(None, description="when set, clients must present it")
     dashboard_token: str | None = None
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="more names a request's Host may carry (a reverse proxy, a DNS alias) "
+        "besides this machine's own addresses, names and .local name",
+    )
     max_connections: int = Field(10_000, ge=1, le=1_000_000)
 
     @field_validator("host")
@@ -100,6 +105,14 @@ class Settings(BaseSettings):
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, value: Any) -> Any:
+        value = _split_list(value)
+        if isinstance(value, list):  # as a Host header's name is compared: see server.hosts
+            return [v.strip().lower().rstrip(".") if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("auth_token", "dashboard_token", mode="before")
     @classmethod

@@ -61,6 +61,26 @@ def client_ip(scope: Mapping[str, Any], trusted_proxies: Sequence[IPNetwork] = (
     return str(address)
 
 
+FORWARDING_HEADERS = (b"x-forwarded-for", b"forwarded", b"x-real-ip", b"x-forwarded-host")
+
+
+def is_local_request(scope: Mapping[str, Any]) -> bool:
+    """Whether a request comes from this machine itself: the rule for "local".
+
+    Local means the TCP peer is a loopback address AND the request carries no proxy
+    header at all.  A forwarded request is never local, whatever it names and whether
+    or not its proxy is trusted: a proxy's loopback is the proxy's own machine, and a
+    proxy on this machine would otherwise make everyone it forwards local.  So behind a
+    trusted proxy ``X-Forwarded-For: 127.0.0.1``, ``127.0.0.2`` and ``::1`` are all not
+    local (``client_ip`` still names them for display and logs).
+    """
+    peer = scope.get("client")
+    address = _parse_ip(str(peer[0])) if peer else None
+    if address is None or not address.is_loopback:
+        return False
+    return not any(key in FORWARDING_HEADERS for key, _ in scope.get("headers", ()))
+
+
 def lan_addresses() -> list[str]:
     """This machine's IPv4 addresses other than loopback and link-local, for display."""
     found: list[str] = []

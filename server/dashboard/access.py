@@ -1,87 +1,85 @@
-"""Who may see the dashboard: this machine always, the LAN with the token, never a rebinding.
+"""Who may see the dashboard: this machine always, the LAN with the token.
 
-Three checks, in the order the dashboard applies them:
+``AccessGate`` applies, in this order, after ``server.hosts.HostGuard`` has refused any
+``Host`` that is not this machine's (DNS rebinding):
 
-* the ``Host`` header must name this machine (an address of it, its host name or
-  ``localhost``): a page on another site that re-points its DNS name at us (DNS
-  rebinding) sends its own name and is refused;
-* a request from loopback is trusted, unless it carries proxy headers that no trusted
-  proxy explains (a reverse proxy on this machine would otherwise make the LAN local);
+* the dashboard answers GET and HEAD only (405 otherwise, before any token is asked);
+* its script, style and icon are for anyone: nothing about the clients is in them;
+* a request from this machine passes (``network.is_local_request``: loopback and no
+  proxy headers);
 * anyone else presents the dashboard token: ``?token=`` (then kept in a cookie), an
-  ``Authorization: Bearer`` header or that cookie, compared in constant time.
+  ``Authorization: Bearer`` header or that cookie, compared in constant time;
+* ``/healthz`` stays open (monitors on the LAN need no token); the rest gets 401.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
-import socket
+from collections.abc import Callable
 
-import ifaddr
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..network import is_local_request
+from .page import render_denied
 
 COOKIE_NAME = "socketio_tray_dashboard"
 COOKIE_MAX_AGE_SECONDS = 30 * 86_400
-FORWARDING_HEADERS = (b"x-forwarded-for", b"forwarded", b"x-real-ip", b"x-forwarded-host")
+OPEN_PREFIXES = ("/static/", "/favicon.")
+HOW_TO_GET_IN = (
+    "This dashboard shows the hub's clients to this computer, and to other devices only "
+    "with the dashboard token. Open the link from the QR code in the socketio-tray window, "
+    "or add <code>?token=…</code> with the <code>dashboard_token</code> from the hub's "
+    "config file to this address. Programs can send <code>Authorization: Bearer …</code>."
+)
 
 
-def host_name(host_header: str) -> str:
-    """The name or address in a ``Host`` header, without port, brackets or final dot."""
-    host = host_header.strip().lower()
-    if host.startswith("["):  # [::1]:8765
-        return host[1:host.find("]")] if "]" in host else host
-    if host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    return host.rstrip(".")
+class AccessGate:
+    """ASGI middleware for the rule above; ``token`` gives the dashboard token (or None)."""
 
+    def __init__(self, app: ASGIApp, token: Callable[[], str | None]) -> None:
+        self.app = app
+        self.token = token
 
-def _machine_addresses() -> set[str]:
-    addresses = set()
-    for adapter in ifaddr.get_adapters():
-        for ip in adapter.ips:
-            address = ip.ip if ip.is_IPv4 else ip.ip[0]
-            addresses.add(str(ipaddress.ip_address(address)))
-    return addresses
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self.refusal(Request(scope))
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
+    def refusal(self, request: Request) -> Response | None:
+        """The answer to a request that may not go further, or None."""
+        path = request.url.path
+        if request.method not in ("GET", "HEAD"):
+            return PlainTextResponse(
+                "Method not allowed: the dashboard only answers GET and HEAD.\n", 405,
+                headers={"allow": "GET, HEAD"})
+        if path.startswith(OPEN_PREFIXES) or is_local_request(request.scope):
+            return None
+        if self.has_token(request) or path == "/healthz":
+            return None
+        if path.startswith("/api/"):
+            return PlainTextResponse(
+                "Unauthorized: send the dashboard token as 'Authorization: Bearer <token>'.\n",
+                401, headers={"www-authenticate": 'Bearer realm="socketio-tray"'})
+        return HTMLResponse(render_denied(401, "Token needed", HOW_TO_GET_IN), 401)
 
-class MachineNames:
-    """The names a browser may use for this machine; refreshed when a name is not known,
-    since DHCP may give the machine a new address while the hub runs."""
-
-    def __init__(self, bound_host: str = "0.0.0.0") -> None:
-        hostname = socket.gethostname().lower()
-        self._fixed = {"localhost", hostname, f"{hostname}.local", bound_host.lower()}
-        self._addresses = _machine_addresses()
-
-    def allows(self, host_header: str | None) -> bool:
-        if not host_header:
+    def has_token(self, request: Request) -> bool:
+        token = self.token()
+        if token is None:
             return False
-        name = host_name(host_header)
-        if name in self._fixed or name.endswith(".localhost"):
-            return True
-        try:
-            address = ipaddress.ip_address(name)
-        except ValueError:
-            return False  # a DNS name that is not ours: the rebinding case
-        if address.is_loopback:
-            return True
-        if str(address) not in self._addresses:
-            self._addresses = _machine_addresses()
-        return str(address) in self._addresses
+        return (token_matches(request.query_params.get("token"), token)
+                or token_matches(bearer_token(request), token)
+                or token_matches(request.cookies.get(COOKIE_NAME), cookie_value(token)))
 
 
-def is_loopback_request(client_ip: str, peer: str | None, forwarded: bool) -> bool:
-    """Whether the request comes from this machine itself.
-
-    ``client_ip`` is what ``network.client_ip`` made of the request.  When proxy headers
-    are present but were not used (no trusted proxy sent them) the client is somewhere
-    behind a proxy, so it is not trusted as local, whatever the peer's address.
-    """
-    try:
-        address = ipaddress.ip_address(client_ip)
-    except ValueError:
-        return False
-    return address.is_loopback and not (forwarded and client_ip == peer)
+def bearer_token(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None
 
 
 def token_matches(candidate: str | None, token: str | None) -> bool:
@@ -97,11 +95,11 @@ def cookie_value(token: str) -> str:
     return hmac.new(token.encode(), b"socketio-tray dashboard cookie", hashlib.sha256).hexdigest()
 
 
-def session_cookie(token: str) -> bytes:
+def session_cookie(token: str) -> str:
     """The ``Set-Cookie`` value that lets a browser in after one ``?token=`` link.
 
     HttpOnly: page scripts never see it.  SameSite=Lax: sent when the QR code's link or
     a bookmark opens the page, not on other sites' requests.
     """
     return (f"{COOKIE_NAME}={cookie_value(token)}; Path=/; Max-Age={COOKIE_MAX_AGE_SECONDS}; "
-            "HttpOnly; SameSite=Lax").encode()
+            "HttpOnly; SameSite=Lax")

@@ -4,7 +4,8 @@ A browser gets one ``snapshot``, then ``changes`` whenever the manager notifies 
 rows that changed, so the page updates rows in place instead of redrawing the table),
 and a ``summary`` every second for uptime and messages per second.  Changes that arrive
 while a send is in progress are merged by sid, so a slow browser costs at most one
-pending entry per client, never a growing queue.
+pending entry per client, never a growing queue.  Starlette's ``StreamingResponse``
+writes the stream and ends it when the browser goes away.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 from ..connections import Change, Connection
 from .status import HubStatus
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 SUMMARY_INTERVAL_SECONDS = 1.0
 RETRY_MILLISECONDS = 1000
@@ -32,12 +29,10 @@ def sse_event(event: str, data: Any) -> bytes:
 
 
 class LiveFeed:
-    """One browser's stream; ``run()`` returns when the browser goes away."""
+    """One browser's stream: ``events()`` yields it chunk by chunk until ``close()``."""
 
-    def __init__(self, status: HubStatus, receive: Receive, send: Send) -> None:
+    def __init__(self, status: HubStatus) -> None:
         self._status = status
-        self._receive = receive
-        self._send = send
         self._pending: dict[str, Connection | None] = {}  # sid -> new state, None = gone
         self._wake = asyncio.Event()
         self._closed = False
@@ -47,40 +42,30 @@ class LiveFeed:
         self._wake.set()
 
     def close(self) -> None:
-        """End the stream (the server is stopping); ``run()`` returns promptly."""
+        """End the stream (the server is stopping); ``events()`` ends promptly."""
         self._closed = True
         self._wake.set()
 
-    async def _watch_disconnect(self) -> None:
-        while (await self._receive())["type"] != "http.disconnect":
-            pass
-        self.close()
-
-    async def _write(self, chunk: bytes) -> None:
-        await self._send({"type": "http.response.body", "body": chunk, "more_body": True})
-
-    async def run(self) -> None:
+    async def events(self) -> AsyncIterator[bytes]:
         unsubscribe = self._status.manager.subscribe(self._on_change)
-        watcher = asyncio.create_task(self._watch_disconnect())
         loop = asyncio.get_running_loop()
         try:
-            await self._write(f"retry: {RETRY_MILLISECONDS}\n\n".encode()
-                              + sse_event("snapshot", self._status.snapshot()))
+            yield (f"retry: {RETRY_MILLISECONDS}\n\n".encode()
+                   + sse_event("snapshot", self._status.snapshot()))
             next_summary = loop.time() + SUMMARY_INTERVAL_SECONDS
-            while not self._closed:
+            while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), next_summary - loop.time())
                 self._wake.clear()
                 if self._closed:
-                    break
+                    return
                 if self._pending:
-                    await self._write(sse_event("changes", self._take_changes()))
+                    yield sse_event("changes", self._take_changes())
                 if loop.time() >= next_summary:
-                    await self._write(sse_event("summary", self._status.summary()))
+                    yield sse_event("summary", self._status.summary())
                     next_summary = loop.time() + SUMMARY_INTERVAL_SECONDS
         finally:
             unsubscribe()
-            watcher.cancel()
 
     def _take_changes(self) -> dict[str, Any]:
         pending, self._pending = self._pending, {}

@@ -88,6 +88,7 @@ def _page(title: str, body: str, head_extra: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 {head_extra}<title>{title}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/dashboard.css">
 </head>
 <body>

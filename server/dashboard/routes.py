@@ -1,47 +1,41 @@
-"""The browser dashboard and the JSON API: every HTTP path that is not Socket.IO.
+"""The browser dashboard and the JSON API on Starlette: every HTTP path that is not Socket.IO.
 
-Routes: ``/`` and ``/dashboard`` (the page), ``/api/connections`` (JSON snapshot),
-``/api/feed`` (server-sent events), ``/healthz`` (for monitors) and ``/static/*``.
-Each request first passes the checks of ``access``: a ``Host`` of this
-machine, then loopback or the dashboard token.
+The HTTP surface is ``Dashboard.routes``; every request first passes ``access.AccessGate``
+(GET and HEAD only; loopback or the dashboard token) and every answer carries the
+security headers of ``SecurityHeaders``.  The ``Host`` check (DNS rebinding) guards the
+whole hub, Socket.IO included: see ``server.hosts``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from dataclasses import dataclass, field
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import AsyncIterator
 from importlib.resources import files
 from typing import Any
-from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..connections import ConnectionManager, manager
+from ..hosts import HostGuard
 from ..hub.metrics import RelayMeter
-from ..network import client_ip
-from .access import (
-    COOKIE_NAME,
-    FORWARDING_HEADERS,
-    MachineNames,
-    cookie_value,
-    is_loopback_request,
-    session_cookie,
-    token_matches,
-)
+from .access import AccessGate, session_cookie, token_matches
 from .feed import LiveFeed
-from .page import render_dashboard, render_denied
+from .page import render_dashboard
 from .status import HubStatus
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-HTML = "text/html; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
-JSON = "application/json"
 SECURITY_HEADERS = [
     # No inline script or style at all: whatever a client's name contains cannot run.
     (b"content-security-policy",
@@ -51,123 +45,84 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),  # the ?token= URL must not leak onwards
 ]
-STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-PAGE_PATHS = ("/", "/dashboard")
-HOW_TO_GET_IN = (
-    "This dashboard shows the hub's clients to this computer, and to other devices only "
-    "with the dashboard token. Open the link from the QR code in the socketio-tray window, "
-    "or add <code>?token=…</code> with the <code>dashboard_token</code> from the hub's "
-    "config file to this address. Programs can send <code>Authorization: Bearer …</code>."
-)
+EVENT_STREAM = {"content-type": "text/event-stream"}  # as is: no charset parameter
+ICON = files(__package__).joinpath("static", "favicon.svg").read_bytes()
 
 
-# -- requests and responses ----------------------------------------------------------------
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every answer, and ``no-store`` on every
+    answer that did not choose its caching (all but the static files carry live data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if not any(key == b"cache-control" for key, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": [*headers, *SECURITY_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """What the dashboard needs from an HTTP request, read once from the ASGI scope."""
+class RevalidatedStaticFiles(StaticFiles):
+    """The page's script, style and icon: kept by browsers, but checked on each use (a
+    new version of the app must not run with last version's script)."""
 
-    method: str
-    path: str
-    query: Mapping[str, str]
-    headers: Mapping[str, str]  # lower-case names, first value of each
-    client_ip: str
-    from_loopback: bool
-
-    @classmethod
-    def from_scope(cls, scope: Scope, settings: Settings) -> Request:
-        headers: dict[str, str] = {}
-        for key, value in scope.get("headers", ()):
-            headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        ip = client_ip(scope, settings.trusted_proxies)
-        peer = scope.get("client")
-        forwarded = any(name.decode() in headers for name in FORWARDING_HEADERS)
-        return cls(
-            method=scope.get("method", "GET"),
-            path=scope.get("path", "/"),
-            query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
-            headers=headers,
-            client_ip=ip,
-            from_loopback=is_loopback_request(ip, str(peer[0]) if peer else None, forwarded),
-        )
-
-    def cookie(self, name: str) -> str | None:
-        try:
-            morsel = SimpleCookie(self.headers.get("cookie", "")).get(name)
-        except CookieError:
-            return None
-        return morsel.value if morsel else None
-
-    def bearer_token(self) -> str | None:
-        scheme, _, credentials = self.headers.get("authorization", "").partition(" ")
-        return credentials.strip() if scheme.lower() == "bearer" else None
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["cache-control"] = "no-cache"
+        return response
 
 
-@dataclass(slots=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str
-    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    cacheable: bool = False  # static files; everything else carries live data
-
-    async def send(self, send: Send, head_only: bool = False) -> None:
-        headers = [
-            (b"content-type", self.content_type.encode()),
-            (b"content-length", str(len(self.body)).encode()),
-            (b"cache-control", b"no-cache" if self.cacheable else b"no-store"),
-            *SECURITY_HEADERS,
-            *self.headers,
-        ]
-        await send({"type": "http.response.start", "status": self.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head_only else self.body})
-
-
-def _text(status: int, message: str, **headers: str) -> Response:
-    extra = [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
-    return Response(status, f"{message}\n".encode(), TEXT, extra)
-
-
-def _json(document: Any) -> Response:
-    return Response(200, json.dumps(document).encode(), JSON)
-
-
-def _load_static() -> dict[str, Response]:
-    """The page's script and style, read once from the ``static`` package data."""
-    served = {}
-    for resource in files(__package__).joinpath("static").iterdir():
-        suffix = "." + resource.name.rpartition(".")[2]
-        if suffix in STATIC_TYPES:
-            served[f"/static/{resource.name}"] = Response(
-                200, resource.read_bytes(), STATIC_TYPES[suffix], cacheable=True)
-    return served
-
-
-# -- the views -------------------------------------------------------------------------------
+async def not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("Not found.\n", 404)
 
 
 def get_connections_json(connections: ConnectionManager = manager) -> dict[str, Any]:
-    """The ``/api/connections`` document."""
+    """The seed's API: the ``/api/connections`` document, ``{"count": n, "connections":
+    [...]}``, for ``connections`` (the process-wide registry by default)."""
     items = [c.to_dict() for c in connections.all()]
     return {"count": len(items), "connections": items}
 
 
 def get_dashboard_html(connections: ConnectionManager = manager, query: str = "",
                        client: str | None = None) -> str:
-    """The dashboard page; every client-supplied string in it is escaped."""
+    """The seed's API: the dashboard page as served at ``/``, filtered by ``query`` with
+    ``client``'s details open; every client-supplied string in it is escaped."""
     return render_dashboard(HubStatus(connections), query, client)
 
 
 class Dashboard:
-    """The dashboard of one hub as an ASGI app."""
+    """The dashboard of one hub as an ASGI app: its routes are the HTTP surface."""
 
     def __init__(self, status: HubStatus, settings: Settings | None) -> None:
         self.status = status
         self._settings = settings
-        self._machine: MachineNames | None = None
-        self._static = _load_static()
         self._feeds: set[LiveFeed] = set()
+        self.routes = [
+            Route("/", self.page),
+            Route("/dashboard", self.page),
+            Route("/api/connections", self.connections),
+            Route("/api/feed", self.feed),
+            Route("/healthz", self.healthz),
+            Route("/favicon.svg", self.icon),
+            Route("/favicon.ico", self.icon),  # what browsers and tools ask for unprompted
+            Mount("/static", RevalidatedStaticFiles(packages=[(__package__, "static")])),
+        ]
+        self.app = Starlette(
+            routes=self.routes,
+            middleware=[Middleware(SecurityHeaders),
+                        Middleware(AccessGate, token=lambda: self.settings.dashboard_token)],
+            exception_handlers={404: not_found},
+        )
 
     @property
     def settings(self) -> Settings:
@@ -178,90 +133,41 @@ class Dashboard:
             self._settings = settings
         return self._settings
 
-    @property
-    def machine(self) -> MachineNames:
-        if self._machine is None:
-            self._machine = MachineNames(self.settings.host)
-        return self._machine
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            # A websocket to a path that is not Socket.IO: refuse the handshake.
-            await send({"type": "websocket.close", "code": 1008})
-            return
-        request = Request.from_scope(scope, self.settings)
-        head_only = request.method == "HEAD"
-        response = self._refusal(request)
-        if response is None and request.path == "/api/feed" and not head_only:
-            await self._feed(receive, send)
-            return
-        if response is None:
-            response = self._route(request)
-        await response.send(send, head_only)
+        await self.app(scope, receive, send)
 
-    def _refusal(self, request: Request) -> Response | None:
-        """The response to a request that may not go further, or None."""
-        if not self.machine.allows(request.headers.get("host")):
-            return _text(421, "Misdirected request: the Host header does not name this "
-                              "machine. Open the dashboard by its IP address or localhost.")
-        if request.method not in ("GET", "HEAD"):
-            return _text(405, "Method not allowed: the dashboard only answers GET and HEAD.",
-                         allow="GET, HEAD")
-        if request.path in self._static:
-            return None  # script and style only: nothing about the clients
-        if request.from_loopback or self._has_token(request):
-            return None
-        if request.path == "/healthz":
-            return None  # no client data in it; monitors on the LAN need no token
-        if request.path.startswith("/api/"):
-            return _text(401, "Unauthorized: send the dashboard token as "
-                              "'Authorization: Bearer <token>'.",
-                         www_authenticate='Bearer realm="socketio-tray"')
-        return Response(401, render_denied(401, "Token needed", HOW_TO_GET_IN).encode(), HTML)
-
-    def _has_token(self, request: Request) -> bool:
+    async def page(self, request: Request) -> Response:
         token = self.settings.dashboard_token
-        if token is None:
-            return False
-        return (token_matches(request.query.get("token"), token)
-                or token_matches(request.bearer_token(), token)
-                or token_matches(request.cookie(COOKIE_NAME), cookie_value(token)))
+        if token is not None and token_matches(request.query_params.get("token"), token):
+            # Keep the token in a cookie and take it out of the address bar and history.
+            return RedirectResponse(request.url.path, 303,
+                                    headers={"set-cookie": session_cookie(token)})
+        query = request.query_params
+        return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
+                                             query.get("client")))
 
-    def _route(self, request: Request) -> Response:
-        path = request.path
-        if path in self._static:
-            return self._static[path]
-        if path in PAGE_PATHS:
-            token = self.settings.dashboard_token
-            if token is not None and token_matches(request.query.get("token"), token):
-                # Keep the token in a cookie and take it out of the address bar and history.
-                return Response(303, b"", HTML, [(b"location", path.encode()),
-                                                 (b"set-cookie", session_cookie(token))])
-            page = render_dashboard(self.status, request.query.get("q", ""),
-                                    request.query.get("client"))
-            return Response(200, page.encode(), HTML)
-        if path == "/api/connections":
-            return _json(get_connections_json(self.status.manager))
-        if path == "/healthz":
-            return _json({"status": "ok", "uptime_seconds": self.status.uptime_seconds()})
-        if path == "/api/feed":  # HEAD: what a GET would start with
-            return Response(200, b"", "text/event-stream")
-        return _text(404, "Not found.")
+    async def connections(self, request: Request) -> Response:
+        return JSONResponse(get_connections_json(self.status.manager))
 
-    async def _feed(self, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", b"text/event-stream"),
-            (b"cache-control", b"no-store"),
-            (b"x-accel-buffering", b"no"),  # nginx: pass events on as they come
-            *SECURITY_HEADERS,
-        ]})
-        feed = LiveFeed(self.status, receive, send)
+    async def healthz(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok", "uptime_seconds": self.status.uptime_seconds()})
+
+    async def icon(self, request: Request) -> Response:
+        return Response(ICON, media_type="image/svg+xml", headers={"cache-control": "no-cache"})
+
+    async def feed(self, request: Request) -> Response:
+        if request.method == "HEAD":  # what a GET would start with, never a stream
+            return Response(headers=EVENT_STREAM)
+        return StreamingResponse(self._stream(LiveFeed(self.status)),
+                                 headers={**EVENT_STREAM, "x-accel-buffering": "no"})
+
+    async def _stream(self, feed: LiveFeed) -> AsyncIterator[bytes]:
         self._feeds.add(feed)
         try:
-            await feed.run()
+            async for chunk in feed.events():
+                yield chunk
         finally:
             self._feeds.discard(feed)
-        await send({"type": "http.response.body", "body": b""})
 
     def close_feeds(self) -> None:
         """End every live feed, so that stopping the server need not wait for browsers
@@ -275,11 +181,19 @@ def create_dashboard_app(connections: ConnectionManager = manager,
                          relays: RelayMeter | None = None) -> Dashboard:
     """An ASGI app serving the dashboard, JSON API and live feed for ``connections``.
 
-    ``settings`` gives the dashboard token and trusted proxies (the process-wide settings
-    when None); ``relays`` is the meter the hub's handlers count relayed messages on.
+    ``settings`` gives the dashboard token (the process-wide settings when None);
+    ``relays`` is the meter the hub's handlers count relayed messages on.  The caller
+    puts ``server.hosts.HostGuard`` in front, as ``server.app.build_hub`` does for the hub.
     """
     return Dashboard(HubStatus(connections, relays), settings)
 
 
-dashboard_app = create_dashboard_app()
-"""The dashboard over the process-wide ``manager``."""
+def _seed_dashboard() -> HostGuard:
+    dashboard = create_dashboard_app()
+    return HostGuard(dashboard, lambda: dashboard.settings)
+
+
+dashboard_app = _seed_dashboard()
+"""The seed's API: the dashboard over the process-wide ``manager`` and ``settings`` as an
+ASGI app (``uvicorn server.dashboard:dashboard_app``), with the same Host check, access
+rule and routes as the hub serves."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .. import __version__
@@ -13,14 +14,20 @@ from ..hub.metrics import RelayMeter
 class HubStatus:
     """The hub-wide numbers of one server, read on demand for pages and the live feed."""
 
-    def __init__(self, manager: ConnectionManager, relays: RelayMeter | None = None) -> None:
+    def __init__(self, manager: ConnectionManager, relays: RelayMeter | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.manager = manager
         self.relays = RelayMeter() if relays is None else relays
         self.version = __version__
-        self._started = time.monotonic()
+        self.clock = clock
+        self.started_at = clock()
+
+    def mark_started(self) -> None:
+        """The server (re)started now: uptime counts from each start, not from the build."""
+        self.started_at = self.clock()
 
     def uptime_seconds(self) -> int:
-        return int(time.monotonic() - self._started)
+        return int(self.clock() - self.started_at)
 
     def summary(self) -> dict[str, Any]:
         """The numbers above the table; cheap, so the feed can send them every second."""

@@ -176,6 +176,7 @@ class HubServer:
             await asyncio.sleep(0.005)
         if self._task.done():
             await self._task  # startup failed: surface uvicorn's exception
+        self._hub.dashboard.status.mark_started()
         _tune_gc()
         for url in self.urls:
             logger.info("serving Socket.IO and the dashboard at %s", url)
