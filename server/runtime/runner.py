@@ -130,6 +130,7 @@ class HubServer:
         self.manager = ConnectionManager() if manager is None else manager
         self._hub = build_hub(self.settings, self.manager)
         self.sio = self._hub.sio
+        self.dashboard = self._hub.dashboard
         self.app = self._hub.app
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None

@@ -16,6 +16,7 @@ import stat
 import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from server.network import lan_addresses
 from server.runtime.runner import HubServer
 
 LAN = {"x-forwarded-for": "192.168.1.50"}
+ROOT = Path(__file__).parents[2]
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 
 
@@ -96,6 +98,17 @@ async def test_proxy_headers_from_an_untrusted_local_proxy_do_not_make_the_lan_l
     assert (await get(hub, "/", headers={"forwarded": "for=192.168.1.50"})).status_code == 401
 
 
+@pytest.mark.parametrize("forwarded_for", ["127.0.0.1", "127.0.0.2", "::1"])
+async def test_a_forwarded_request_is_never_local_whatever_it_names(forwarded_for):
+    """The one rule for "local" (network.is_local_request): the peer itself on loopback
+    with no proxy headers.  A trusted proxy's word that the client is a loopback address
+    speaks of the proxy's machine, so it still needs the token."""
+    async with lan_hub() as hub:
+        headers = {"x-forwarded-for": forwarded_for}
+        assert (await get(hub, "/api/connections", headers=headers)).status_code == 401
+        assert (await get(hub, "/api/connections")).status_code == 200  # the proxy itself
+
+
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "10.255.255.1"])
 async def test_a_host_header_that_is_not_this_machine_is_refused(hub, host):
     response = await get(hub, "/api/connections", headers={"host": host})
@@ -119,7 +132,8 @@ async def test_an_address_of_this_machine_is_accepted(hub):
 
 
 async def test_security_headers_on_every_page(hub):
-    for path in ("/", "/api/connections", "/healthz", "/static/dashboard.js", "/missing"):
+    for path in ("/", "/api/connections", "/healthz", "/static/dashboard.js", "/missing",
+                 "/favicon.ico"):
         headers = (await get(hub, path)).headers
         assert "script-src 'self'" in headers["content-security-policy"], path
         assert "unsafe-inline" not in headers["content-security-policy"]
@@ -150,9 +164,35 @@ async def test_healthz_reports_status_and_uptime_even_to_the_lan():
     assert document["status"] == "ok" and document["uptime_seconds"] >= 0
 
 
-async def test_unknown_paths_are_404(hub):
-    assert (await get(hub, "/nope")).status_code == 404
-    assert (await get(hub, "/static/../config.py")).status_code == 404
+async def test_uptime_counts_from_each_start_of_the_server():
+    now = [1000.0]
+    hub = HubServer(loopback_settings())
+    hub.dashboard.status.clock = lambda: now[0]  # built long before it first serves
+    await hub.start()
+    try:
+        now[0] += 50
+        before_stop = (await get(hub, "/healthz")).json()["uptime_seconds"]
+        await hub.stop()
+        now[0] += 30  # stopped
+        await hub.start()
+        now[0] += 2
+        after_restart = (await get(hub, "/healthz")).json()["uptime_seconds"]
+    finally:
+        await hub.stop()
+    assert (before_stop, after_restart) == (50, 2)
+
+
+async def test_the_icon_is_the_apps_own_at_both_paths(hub):
+    shared = [p for p in ROOT.rglob("tray-running.svg")
+              if "dashboard" not in p.parts and ".venv" not in p.parts]
+    assert shared, "the app's running-state icon was not found in the source tree"
+    assert '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' in (
+        await get(hub, "/")).text
+    for path in ("/favicon.svg", "/favicon.ico"):
+        response = await get(hub, path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == "image/svg+xml"
+        assert response.content == shared[0].read_bytes()  # the same icon as the tray's
 
 
 # -- what it shows ------------------------------------------------------------------------------

@@ -56,11 +56,13 @@ async def test_api_follows_connects_joins_and_disconnects(hub, clients):
 
 
 @pytest.mark.parametrize("path", ["/nope", "/api", "/api/connections/x", "/../etc/passwd",
-                                  "/%00", "/" + "a" * 5000])
+                                  "/static/../config.py", "/static/missing.js",
+                                  "/static/%2e%2e/routes.py", "/%00", "/" + "a" * 5000])
 async def test_unknown_paths_are_404(hub, path):
     async with httpx.AsyncClient(base_url=hub_url(hub), timeout=10) as http:
         response = await http.get(path)
     assert response.status_code == 404
+    assert response.text == "Not found.\n"
 
 
 async def test_hostile_names_are_escaped_in_the_page(hub, clients):
