@@ -10,8 +10,8 @@ import pytest
 import websockets
 from helpers.support import hub_url, running_hub, wait_until
 
-from server.connections import Connection, ConnectionManager
-from server.dashboard import get_connections_json, get_dashboard_html
+from server.connections import Connection, ConnectionManager, manager
+from server.dashboard import dashboard_app, get_connections_json, get_dashboard_html
 
 CONNECTION_KEYS = {"sid", "name", "client_ip", "transport", "user_agent", "connected_at",
                    "rooms"}
@@ -112,3 +112,32 @@ def test_get_dashboard_html_escapes_what_clients_supplied():
     assert "<b>lab</b>" not in page and "&lt;b&gt;lab&lt;/b&gt;" in page
     assert "192.168.1.9" in page
     assert get_connections_json(registry)["connections"][0]["name"] == "<script>x()</script>"
+
+
+async def test_the_seed_functions_read_what_the_hub_serves(hub, clients):
+    client = await clients("py", hub_url(hub), "websocket", {"name": "<i>lamp</i>"})
+    await client.call("join", "hall")
+    assert get_connections_json(hub.manager) == await get_json(hub)
+    page = get_dashboard_html(hub.manager, query="hall", client=client.sid)
+    assert f'<tr data-sid="{client.sid}">' in page and "&lt;i&gt;lamp&lt;/i&gt;" in page
+    assert '<aside id="details" class="details" aria-label="Client">' in page
+
+
+async def test_dashboard_app_serves_the_process_wide_registry_with_the_same_rules():
+    """The seed's ASGI app, as ``uvicorn server.dashboard:dashboard_app`` would run it."""
+    registry_entry = Connection(sid="seed-1", client_ip="192.168.1.7", name="<b>seed</b>")
+    manager.add(registry_entry)
+    try:
+        transport = httpx.ASGITransport(app=dashboard_app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            document = (await http.get("/api/connections")).json()
+            page = await http.get("/")
+            foreign = await http.get("/api/connections", headers={"host": "evil.example"})
+            lan = await http.get("/api/connections", headers={"x-forwarded-for": "10.0.0.9"})
+            post = await http.post("/api/connections")
+    finally:
+        manager.remove("seed-1")
+    assert "seed-1" in [c["sid"] for c in document["connections"]]
+    assert page.status_code == 200 and "&lt;b&gt;seed&lt;/b&gt;" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert (foreign.status_code, lan.status_code, post.status_code) == (421, 401, 405)

@@ -154,6 +154,28 @@ async def test_without_javascript_the_table_is_served_and_filters(hub, clients, 
     await expect(page.locator("#details dd[data-key='sid']")).to_have_text(lamp.sid)
 
 
+ICON_SIZE = """async (path) => {
+    const image = new Image();
+    image.src = path;
+    await image.decode();  // rejects when the browser cannot draw what it got
+    return [image.naturalWidth, image.naturalHeight];
+}"""
+
+
+async def test_every_load_succeeds_and_the_icon_is_drawable(hub, browser):
+    context = await browser.new_context()
+    page = await context.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    await page.goto(hub_url(hub) + "/")
+    await expect(page.locator("#live")).to_have_text("Live", timeout=5000)
+    for path in ("/favicon.svg", "/favicon.ico"):
+        assert await page.evaluate(ICON_SIZE, path) == [64, 64], path
+    assert failed == []
+    await context.close()
+
+
 async def test_dashboard_screenshot(hub, clients, browser):
     """A few clients in rooms, some messages: the picture in the README."""
     url = hub_url(hub)
