@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,9 @@ REFUSAL_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
+ADDRESS_REFRESH_SECONDS = 2.0
+"""How often an unknown address may make us read the interfaces again (about 1 ms each),
+so that a peer sending made-up addresses cannot make every request pay for it."""
 
 
 def host_name(host_header: str) -> str:
@@ -59,13 +63,17 @@ def _machine_addresses() -> set[str]:
 
 class MachineNames:
     """The names a client may use for this machine; the addresses are read again when
-    one is not known, since DHCP may give the machine a new address while the hub runs."""
+    one is not known (at most every ``ADDRESS_REFRESH_SECONDS``), since DHCP may give
+    the machine a new address while the hub runs."""
 
-    def __init__(self, bound_host: str = "0.0.0.0", extra: Iterable[str] = ()) -> None:
+    def __init__(self, bound_host: str = "0.0.0.0", extra: Iterable[str] = (),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         hostname = socket.gethostname().lower()
         self._fixed = {"localhost", hostname, f"{hostname}.local", bound_host.lower(),
                        *(name.lower().rstrip(".") for name in extra)}
+        self._clock = clock
         self._addresses = _machine_addresses()
+        self._read_at = clock()
 
     def allows(self, host_header: str | None) -> bool:
         if not host_header:
@@ -80,7 +88,9 @@ class MachineNames:
         if address.is_loopback:
             return True
         if str(address) not in self._addresses:
-            self._addresses = _machine_addresses()
+            now = self._clock()
+            if now - self._read_at >= ADDRESS_REFRESH_SECONDS:
+                self._addresses, self._read_at = _machine_addresses(), now
         return str(address) in self._addresses
 
 

@@ -16,6 +16,9 @@ import websockets
 from helpers.raw_protocol import PATH, handshake_of
 from helpers.support import hub_url, running_hub
 
+from server import hosts
+from server.hosts import ADDRESS_REFRESH_SECONDS, MachineNames
+from server.network import lan_addresses
 from server.runtime.runner import HubServer
 
 HANDSHAKE = {"EIO": "4", "transport": "polling"}
@@ -63,3 +66,22 @@ async def test_a_name_added_in_allowed_hosts_is_served():
             assert response.status_code == 200, host
             assert handshake_of(await websocket_handshake(hub, host))["sid"]
         assert (await polling_handshake(hub, "other.example")).status_code == 421
+
+
+def test_made_up_addresses_read_the_interfaces_again_at_most_once_a_while(monkeypatch):
+    """A new address (DHCP) is found by reading the interfaces again, but a peer sending
+    made-up addresses in Host cannot make every request pay for that read."""
+    now = [0.0]
+    names = MachineNames("127.0.0.1", clock=lambda: now[0])
+    reads: list[float] = []
+    real_read = hosts._machine_addresses
+    monkeypatch.setattr(hosts, "_machine_addresses",
+                        lambda: reads.append(now[0]) or real_read())
+    for n in range(50):
+        assert not names.allows(f"10.255.{n}.1")
+    assert reads == []
+    now[0] += ADDRESS_REFRESH_SECONDS
+    assert not names.allows("10.255.255.1") and not names.allows("10.255.255.2")
+    assert reads == [now[0]]
+    if lan_addresses():
+        assert names.allows(lan_addresses()[0])
