@@ -53,7 +53,7 @@ class Journal:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.max_payload = max_payload
-        self.refusals = refusals or RecentRefusals()
+        self.refusals = refusals if refusals is not None else RecentRefusals()
         self.stats = EventStats()
         self.evicted = 0
         self.stored_bytes = 0
