@@ -26,9 +26,10 @@ TEXT_LIMIT = 256
 """Event names, rooms, client names and reasons are cut to this many characters: a client
 chooses them, and an entry's size must stay within what the journal counts."""
 
-ENTRY_OVERHEAD = 320
-"""Bytes counted for an entry besides its payload and texts: the object, its slots and its
-small values (sid, address, numbers), measured with ``sys.getsizeof`` and rounded up."""
+ENTRY_OVERHEAD = 400
+"""Bytes counted for an entry besides its payload's and texts' characters: the tuple, its
+numbers, the string objects' headers and the deque's slot, as ``tracemalloc`` measures a
+journal of small events (tests/inspector/test_journal_paging.py keeps this honest)."""
 
 
 class Kind(enum.StrEnum):
@@ -57,8 +58,8 @@ class Entry(NamedTuple):
 
     ``payload`` is the JSON text of the event's arguments (a JSON array), or None when the
     entry has none or payloads are not kept.  When ``truncated``, it holds only the first
-    bytes of that text (cut at a character boundary, so no longer valid JSON) and ``size``
-    is the whole text's length in bytes.
+    bytes of that text (cut at a character boundary, so no longer valid JSON).  ``size`` is
+    the whole text's length in UTF-8 bytes.
     """
 
     seq: int
@@ -71,7 +72,7 @@ class Entry(NamedTuple):
     event: str | None = None
     room: str | None = None
     recipients: int | None = None
-    payload: bytes | None = None
+    payload: str | None = None
     ack: bool = False
     reason: str | None = None
     target: Target | None = None
@@ -110,23 +111,22 @@ class Entry(NamedTuple):
         data: dict[str, Any] = orjson.loads(self.to_json())
         return data
 
-    def payload_text(self) -> str:
-        """The payload's JSON text ('' without one), for text search."""
-        return self.payload.decode("utf-8", "replace") if self.payload else ""
-
     def _args(self) -> Any:
         if self.payload is None:
             return None
         if self.truncated:
-            return self.payload.decode("utf-8", "replace")  # the cut text, as a JSON string
+            return self.payload  # the cut text, as a JSON string
         return orjson.Fragment(self.payload)
 
 
-def render_payload(args: Any, limit: int) -> tuple[bytes, bool, int]:
-    """``args`` as JSON text of at most ``limit`` bytes: ``(text, truncated, full size)``.
+def render_payload(args: Any, limit: int) -> tuple[str, bool, int]:
+    """``args`` as JSON text of at most ``limit`` UTF-8 bytes: ``(text, truncated, size of
+    the whole text)``.
 
     Binary attachments (``bytes`` inside the arguments, as python-socketio delivers them)
-    become ``{"bytes": size, "hex": first 32 bytes}``.
+    become ``{"bytes": size, "hex": first 32 bytes}``.  The text is kept as ``str``:
+    orjson's ``bytes`` results hold a 4 KiB buffer however short the text, which would
+    make the journal many times larger than it counts.
     """
     try:
         text = orjson.dumps(args, default=_render_binary)
@@ -135,8 +135,8 @@ def render_payload(args: Any, limit: int) -> tuple[bytes, bool, int]:
         text = json.dumps(_plain(args), ensure_ascii=False, allow_nan=False).encode()
     size = len(text)
     if size <= limit:
-        return text, False, size
-    return text[:limit].decode("utf-8", "ignore").encode(), True, size
+        return text.decode(), False, size
+    return text[:limit].decode("utf-8", "ignore"), True, size
 
 
 def _render_binary(value: Any) -> Any:

@@ -28,7 +28,6 @@ from .subscription import DEFAULT_FEED_CAPACITY, Feed, Listener, Listeners, Unsu
 
 ArgsType = Any  # the event's arguments as python-socketio delivers them: a list or tuple
 
-
 # Module constants: reading an enum member through its class is slow on the hot path.
 _EVENT_IN, _EVENT_OUT = Kind.EVENT_IN, Kind.EVENT_OUT
 _TO_SID, _TO_ROOM, _TO_ALL = Target.SID, Target.ROOM, Target.ALL
@@ -116,8 +115,8 @@ class Journal:
         time_ms = int(self._clock() * 1000)
         payload, truncated, size = (render_payload(args, self.max_payload) if self.payloads
                                     else (None, False, 0))
-        cost = ENTRY_OVERHEAD + len(event) + (len(payload) if payload else 0) + (
-            len(room) if room else 0)
+        kept = min(size, self.max_payload) if payload is not None else 0  # UTF-8 bytes
+        cost = ENTRY_OVERHEAD + len(event) + kept + (len(room) if room else 0)
         entry = Entry(self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event,
                       room, recipients, payload, ack, None, target, skip_sid, None,
                       truncated, size, cost)

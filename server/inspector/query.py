@@ -72,7 +72,7 @@ class Filter:
         return not self._needles or self._matches_text(entry)
 
     def _matches_text(self, entry: Entry) -> bool:
-        haystacks = (entry.client or "", entry.event or "", entry.payload_text())
+        haystacks = (entry.client or "", entry.event or "", entry.payload or "")
         return any(needle in text.casefold() for text in haystacks for needle in self._needles)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import orjson
 import pytest
 
@@ -76,15 +78,35 @@ def test_byte_cap_holds_under_a_flood_of_large_payloads() -> None:
     assert journal.stored_bytes == sum(entry.cost for entry in held)
     assert len(held) + journal.evicted == 300
     assert 10 <= len(held) < 20  # each entry counts its 64 KiB of kept payload
-    assert all(entry.truncated and len(entry.payload or b"") <= 64 * 1024 for entry in held)
+    assert all(entry.truncated for entry in held)
+    assert all(len((entry.payload or "").encode()) <= 64 * 1024 for entry in held)
     assert [entry.seq for entry in held] == list(range(301 - len(held), 301))
 
 
 def test_counted_bytes_include_payload_and_texts(journal: Journal) -> None:
     entry = journal.record_event_in(SID, "e" * 10, ["abc"])
-    assert entry is not None and entry.payload == b'["abc"]'
+    assert entry is not None and entry.payload == '["abc"]'
     assert entry.cost == ENTRY_OVERHEAD + 10 + len(b'["abc"]')
     assert journal.stored_bytes == entry.cost
+
+
+@pytest.mark.parametrize("payloads", [True, False])
+def test_counted_bytes_are_close_to_the_memory_really_held(payloads: bool) -> None:
+    journal = Journal(max_entries=100_000, payloads=payloads)
+    journal.record_event_in(SID, "warm-up", ())
+    tracemalloc.start()
+    try:
+        before, counted_before = tracemalloc.get_traced_memory()[0], journal.stored_bytes
+        for number in range(2000):
+            event = "".join(["mes", "sage"])  # a new string each time, as parsed off the wire
+            journal.record_event_in(SID, event, ({"t": 21.5, "n": number},), client="kitchen")
+            journal.record_event_out(event, ({"from": SID, "data": number},), recipients=5,
+                                     skip_sid=SID)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    counted = journal.stored_bytes - counted_before
+    assert 0.8 * held <= counted <= 1.25 * held
 
 
 def test_limit_defaults_to_200_and_is_at_most_1000(journal: Journal) -> None:
