@@ -83,6 +83,11 @@ class Journal:
         """The oldest entry still held (``last_seq + 1`` when empty)."""
         return self._entries[0].seq if self._entries else self._last_seq + 1
 
+    @property
+    def listener_count(self) -> int:
+        """Listeners and feeds subscribed now (the API may cap how many feeds it serves)."""
+        return len(self._listeners.registered)
+
     # -- recording: events -----------------------------------------------------------
 
     def record_event_in(self, sid: str, event: str, args: ArgsType, *, ack: bool = False,
@@ -187,7 +192,7 @@ class Journal:
         self.stored_bytes += entry.cost
         if len(self._entries) > self.max_entries or self.stored_bytes > self.max_bytes:
             self._evict()
-        if self._listeners:
+        if self._listeners.registered:  # an attribute, not __bool__: this is the hot path
             self._listeners.notify(entry)
         return entry
 

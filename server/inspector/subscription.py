@@ -44,23 +44,20 @@ class Listeners:
     """Listeners with their filters; one that raises is logged and the others still run."""
 
     def __init__(self) -> None:
-        self._listeners: list[tuple[Listener, Filter]] = []
-
-    def __bool__(self) -> bool:
-        return bool(self._listeners)
+        self.registered: list[tuple[Listener, Filter]] = []
 
     def subscribe(self, listener: Listener, wanted: Filter) -> Unsubscribe:
         item = (listener, wanted)
-        self._listeners.append(item)
+        self.registered.append(item)
 
         def unsubscribe() -> None:
-            if item in self._listeners:
-                self._listeners.remove(item)
+            if item in self.registered:
+                self.registered.remove(item)
 
         return unsubscribe
 
     def notify(self, entry: Entry) -> None:
-        for listener, wanted in list(self._listeners):
+        for listener, wanted in list(self.registered):
             if not wanted.matches(entry):
                 continue
             try:
@@ -92,6 +89,11 @@ class Feed:
             self._buffer.clear()
         self._buffer.append(entry)
         self._wakeup.set()
+
+    @property
+    def pending(self) -> int:
+        """Entries buffered and not read yet (at most ``capacity``)."""
+        return len(self._buffer)
 
     def close(self) -> None:
         if not self._closed:

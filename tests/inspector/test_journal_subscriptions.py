@@ -57,7 +57,7 @@ async def test_a_slow_feed_reader_gets_skipped_and_continues_from_the_newest(
     async with journal.feed(capacity=10) as feed:
         for number in range(35):  # the reader reads nothing meanwhile
             journal.record_event_in("sid-a", "message", (number,))
-        assert len(feed._buffer) <= 10
+        assert feed.pending <= 10
         items = [await asyncio.wait_for(anext(feed), GUARD) for _ in range(6)]
         assert items[0] == Skipped(30)
         assert [item.seq for item in items[1:] if isinstance(item, Entry)] == [31, 32, 33, 34, 35]
@@ -82,12 +82,12 @@ async def test_a_closed_feed_ends_its_iteration_and_stops_listening(journal: Jou
     feed.close()
     await asyncio.wait_for(reader, GUARD)
     assert collected == [1]
-    assert not journal._listeners
+    assert journal.listener_count == 0
     journal.record_event_in("sid-a", "message", (2,))
-    assert len(feed._buffer) == 0
+    assert feed.pending == 0
 
 
 async def test_leaving_the_feed_block_unsubscribes(journal: Journal) -> None:
     async with journal.feed():
-        assert journal._listeners
-    assert not journal._listeners
+        assert journal.listener_count == 1
+    assert journal.listener_count == 0
