@@ -91,3 +91,12 @@ async def test_leaving_the_feed_block_unsubscribes(journal: Journal) -> None:
     async with journal.feed():
         assert journal.listener_count == 1
     assert journal.listener_count == 0
+
+
+async def test_a_cancelled_wait_on_a_feed_loses_nothing(journal: Journal) -> None:
+    async with journal.feed() as feed:
+        with pytest.raises(TimeoutError):  # the SSE endpoint's keep-alive tick
+            await asyncio.wait_for(anext(feed), 0.01)
+        journal.record_event_in("sid-a", "message", (1,))
+        item = await asyncio.wait_for(anext(feed), GUARD)
+        assert isinstance(item, Entry) and item.seq == 1
