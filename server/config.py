@@ -84,6 +84,14 @@ class Settings(BaseSettings):
         "besides this machine's own addresses, names and .local name",
     )
     max_connections: int = Field(10_000, ge=1, le=1_000_000)
+    # The traffic inspector's journal (server/inspector): bounded in entries and in bytes.
+    inspector: bool = Field(True, description="record the hub's traffic for the inspector")
+    inspector_size: int = Field(10_000, ge=1, le=1_000_000, description="entries kept")
+    inspector_bytes: int = Field(16 * 1024 * 1024, ge=1024 * 1024, le=1024 * 1024 * 1024,
+                                 description="bytes the journal may hold, approximately")
+    inspector_max_payload: int = Field(4096, ge=64, le=256 * 1024,
+                                       description="payload bytes kept per entry; more is cut")
+    inspector_payloads: bool = Field(True, description="keep payloads, not only metadata")
 
     @field_validator("host")
     @classmethod

@@ -1,0 +1,247 @@
+"""The journal: what the hub's clients and the hub said and did, bounded in entries and bytes.
+
+The hub calls ``record_*`` on the event loop (the journal has no lock); each call appends
+one entry with the next ``seq`` and evicts the oldest entries while the journal holds more
+than ``max_entries`` or more than ``max_bytes`` (each entry counts its payload's JSON text,
+its texts and a fixed overhead).  Recording does one ``orjson.dumps`` of the arguments, no
+work per recipient and no formatting; with ``enabled`` off it returns at once, and with
+``payloads`` off it keeps metadata only.
+
+Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``),
+``feed`` (``/api/events/feed``), ``subscribe`` (the desktop window), ``event_counts``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import Any
+
+from ..config import Settings
+from .entry import ENTRY_OVERHEAD, TEXT_LIMIT, Entry, Kind, Target, render_payload
+from .query import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, Filter, Page, select
+from .refusals import RecentRefusals
+from .stats import EventStats
+from .subscription import DEFAULT_FEED_CAPACITY, Feed, Listener, Listeners, Unsubscribe
+
+ArgsType = Any  # the event's arguments as python-socketio delivers them: a list or tuple
+
+# Module constants: reading an enum member through its class is slow on the hot path.
+_EVENT_IN, _EVENT_OUT = Kind.EVENT_IN, Kind.EVENT_OUT
+_TO_SID, _TO_ROOM, _TO_ALL = Target.SID, Target.ROOM, Target.ALL
+
+
+def _cut(text: str | None) -> str | None:
+    return text[:TEXT_LIMIT] if text is not None else None
+
+
+class Journal:
+    """One hub's bounded journal of entries, oldest first."""
+
+    def __init__(self, *, max_entries: int = 10_000, max_bytes: int = 16 * 1024 * 1024,
+                 max_payload: int = 4096, payloads: bool = True, enabled: bool = True,
+                 clock: Callable[[], float] = time.time,
+                 refusals: RecentRefusals | None = None) -> None:
+        largest_entry = ENTRY_OVERHEAD + max_payload + 4 * TEXT_LIMIT
+        if max_entries < 1 or max_bytes < largest_entry:
+            raise ValueError(f"a journal must hold at least one entry of {largest_entry} bytes")
+        self.enabled = enabled
+        self.payloads = payloads
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_payload = max_payload
+        self.refusals = refusals if refusals is not None else RecentRefusals()
+        self.stats = EventStats()
+        self.evicted = 0
+        self.stored_bytes = 0
+        self._clock = clock
+        self._last_seq = 0
+        self._entries: deque[Entry] = deque()
+        self._listeners = Listeners()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Journal:
+        return cls(max_entries=settings.inspector_size, max_bytes=settings.inspector_bytes,
+                   max_payload=settings.inspector_max_payload,
+                   payloads=settings.inspector_payloads, enabled=settings.inspector,
+                   clock=clock)
+
+    # -- state -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def last_seq(self) -> int:
+        """The newest entry's seq (0 before the first)."""
+        return self._last_seq
+
+    @property
+    def oldest_seq(self) -> int:
+        """The oldest entry still held (``last_seq + 1`` when empty)."""
+        return self._entries[0].seq if self._entries else self._last_seq + 1
+
+    @property
+    def listener_count(self) -> int:
+        """Listeners and feeds subscribed now (the API may cap how many feeds it serves)."""
+        return len(self._listeners.registered)
+
+    # -- recording: events -----------------------------------------------------------
+
+    def record_event_in(self, sid: str, event: str, args: ArgsType, *, ack: bool = False,
+                        client: str | None = None, ip: str | None = None,
+                        namespace: str = "/") -> Entry | None:
+        """A client sent ``event`` with ``args`` (``ack``: it asked for an acknowledgement)."""
+        if not self.enabled:
+            return None
+        return self._event(_EVENT_IN, event, args, namespace, ack, sid, client, ip,
+                           None, None, None, None)
+
+    def record_event_out(self, event: str, args: ArgsType, *, recipients: int,
+                         sid: str | None = None, room: str | None = None,
+                         skip_sid: str | None = None, ack: bool = False,
+                         namespace: str = "/") -> Entry | None:
+        """The hub emitted ``event`` once to ``recipients`` clients: to ``sid`` alone, to
+        ``room``, or to everyone; ``skip_sid`` is the sender a relay leaves out."""
+        if not self.enabled:
+            return None
+        target = _TO_SID if sid is not None else _TO_ROOM if room is not None else _TO_ALL
+        return self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
+                           _cut(room), recipients, target, skip_sid)
+
+    def _event(self, kind: Kind, event: str, args: ArgsType, namespace: str, ack: bool,
+               sid: str | None, client: str | None, ip: str | None, room: str | None,
+               recipients: int | None, target: Target | None,
+               skip_sid: str | None) -> Entry:
+        # The hot path: positional arguments, one clock read, one serialization.
+        event = event[:TEXT_LIMIT]
+        time_ms = int(self._clock() * 1000)
+        payload, truncated, size = (render_payload(args, self.max_payload) if self.payloads
+                                    else (None, False, 0))
+        kept = min(size, self.max_payload) if payload is not None else 0  # UTF-8 bytes
+        cost = ENTRY_OVERHEAD + len(event) + kept + (len(room) if room else 0)
+        entry = Entry(self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event,
+                      room, recipients, payload, ack, None, target, skip_sid, None,
+                      truncated, size, cost)
+        self.stats.count(event, kind is _EVENT_IN)
+        return self._append(entry)
+
+    # -- recording: sessions ---------------------------------------------------------
+
+    def record_connect(self, sid: str, *, client: str | None, ip: str | None,
+                       transport: str, namespace: str = "/") -> Entry | None:
+        """A client connected.  Deliberately takes no auth object: tokens are never kept."""
+        return self._session(Kind.CONNECT, sid, client=client, ip=ip, namespace=namespace,
+                             transport=transport)
+
+    def record_refused(self, reason: str, *, ip: str | None, sid: str | None = None,
+                       client: str | None = None,
+                       namespace: str | None = None) -> Entry | None:
+        """A connect or request refused, with the reason the client was given."""
+        return self._session(Kind.REFUSED, sid, client=client, ip=ip, namespace=namespace,
+                             reason=reason)
+
+    def record_refusal_once(self, ip: str, reason: str, *, sid: str | None = None,
+                            client: str | None = None,
+                            namespace: str | None = None) -> Entry | None:
+        """``record_refused``, unless this address got this reason within the last few
+        seconds (``refusals.window``): None then, and the caller should not log it either."""
+        if not self.enabled or not self.refusals.first_in_window(ip, reason, self._clock()):
+            return None
+        return self.record_refused(reason, ip=ip, sid=sid, client=client, namespace=namespace)
+
+    def record_disconnect(self, sid: str, reason: str, *, client: str | None = None,
+                          ip: str | None = None, namespace: str = "/") -> Entry | None:
+        return self._session(Kind.DISCONNECT, sid, client=client, ip=ip, namespace=namespace,
+                             reason=reason)
+
+    def record_dropped(self, sid: str | None, reason: str, *, client: str | None = None,
+                       ip: str | None = None, namespace: str | None = None) -> Entry | None:
+        """A session dropped for malformed input, with why."""
+        return self._session(Kind.DROPPED, sid, client=client, ip=ip, namespace=namespace,
+                             reason=reason)
+
+    def record_join(self, sid: str, room: str, *, client: str | None = None,
+                    ip: str | None = None, namespace: str = "/") -> Entry | None:
+        return self._session(Kind.JOIN, sid, client=client, ip=ip, namespace=namespace,
+                             room=room)
+
+    def record_leave(self, sid: str, room: str, *, client: str | None = None,
+                     ip: str | None = None, namespace: str = "/") -> Entry | None:
+        return self._session(Kind.LEAVE, sid, client=client, ip=ip, namespace=namespace,
+                             room=room)
+
+    def _session(self, kind: Kind, sid: str | None, *, client: str | None, ip: str | None,
+                 namespace: str | None, reason: str | None = None, room: str | None = None,
+                 transport: str | None = None) -> Entry | None:
+        if not self.enabled:
+            return None
+        client, namespace, room, reason = _cut(client), _cut(namespace), _cut(room), _cut(reason)
+        texts = (client, namespace, room, reason)
+        entry = Entry(self._last_seq + 1, int(self._clock() * 1000), kind, sid=sid,
+                      client=client, ip=ip, namespace=namespace, room=room, reason=reason,
+                      transport=transport,
+                      cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
+        return self._append(entry)
+
+    def _append(self, entry: Entry) -> Entry:
+        self._last_seq = entry.seq
+        self._entries.append(entry)
+        self.stored_bytes += entry.cost
+        if len(self._entries) > self.max_entries or self.stored_bytes > self.max_bytes:
+            self._evict()
+        if self._listeners.registered:  # an attribute, not __bool__: this is the hot path
+            self._listeners.notify(entry)
+        return entry
+
+    def _evict(self) -> None:
+        entries = self._entries
+        while len(entries) > self.max_entries or self.stored_bytes > self.max_bytes:
+            self.stored_bytes -= entries.popleft().cost
+            self.evicted += 1
+
+    # -- reading ---------------------------------------------------------------------
+
+    def page(self, after: int = 0, limit: int = DEFAULT_LIMIT,
+             wanted: Filter = MATCH_ALL) -> Page:
+        """Up to ``limit`` (at most 1000) entries past seq ``after`` matching ``wanted``,
+        oldest first.  With nothing past ``after``, ``last_seq`` is ``after`` (or the
+        journal's newest seq, if a client asks past it, e.g. after the hub restarted)."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        start = max(0, after + 1 - self.oldest_seq)
+        events, last_examined, more = select(islice(self._entries, start, None), after,
+                                             limit, wanted)
+        last_seq = last_examined if last_examined is not None else min(after, self._last_seq)
+        return Page(events, last_seq, self.oldest_seq, self.evicted, more)
+
+    def export(self, wanted: Filter = MATCH_ALL) -> Iterator[Entry]:
+        """Every matching entry held when the export starts, oldest first, taken a page at a
+        time so that recording may go on between pages (those evicted meanwhile are left
+        out).  Iterate it on the event loop, as the hub records there."""
+        until, after = self._last_seq, 0
+        while after < until:
+            page = self.page(after, MAX_LIMIT, wanted)
+            for entry in page.events:
+                if entry.seq > until:
+                    return
+                yield entry
+            if not page.more:
+                return
+            after = page.last_seq
+
+    def subscribe(self, listener: Listener, wanted: Filter = MATCH_ALL) -> Unsubscribe:
+        """Call ``listener(entry)`` for each new entry matching ``wanted``, on the event loop,
+        as it is recorded; returns the function that unsubscribes it."""
+        return self._listeners.subscribe(listener, wanted)
+
+    def feed(self, wanted: Filter = MATCH_ALL, capacity: int = DEFAULT_FEED_CAPACITY) -> Feed:
+        """New entries matching ``wanted`` as an async iterator (see ``Feed``)."""
+        return Feed(self._listeners.subscribe, wanted, capacity)
+
+    def event_counts(self) -> list[dict[str, Any]]:
+        """Counts and rates per event name, in and out (see ``EventStats.snapshot``)."""
+        held_since = self._entries[0].time if self.evicted and self._entries else 0
+        return self.stats.snapshot(reversed(self._entries), int(self._clock() * 1000),
+                                   held_since)
