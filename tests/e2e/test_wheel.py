@@ -94,7 +94,7 @@ def venvs() -> dict[str, Path]:
     home = CACHE / inputs_hash()
     ready = home / ".ready"
     if not ready.exists():
-        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(CACHE, ignore_errors=True)  # the venvs of earlier sources too
         home.mkdir(parents=True)
         checked(run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", home, ROOT],
                     cwd=home))
