@@ -15,6 +15,10 @@ from server import __main__ as headless
 from server import cli
 from server.runtime.runner import skip_exit_collection
 
+EXIT_MISSING_EXTRA = 2
+DESKTOP_EXTRA = {"PySide6", "qasync", "segno"}
+"""What ``pip install socketio-tray[desktop]`` adds: without it only the hub can run."""
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = cli.argument_parser(
@@ -43,8 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = cli.settings_from(args)
     if settings is None:
         return cli.EXIT_USAGE
-    from .app import run_gui  # Qt is imported only when there is a screen to use it
-
+    try:
+        from .app import run_gui  # Qt is imported only when there is a screen to use it
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in DESKTOP_EXTRA:
+            raise
+        print(f"socketio-tray: the desktop app needs {exc.name}: "
+              "pip install 'socketio-tray[desktop]' (or run with --headless)", file=sys.stderr)
+        return EXIT_MISSING_EXTRA
     status = run_gui(settings)
     skip_exit_collection()
     return status

@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal
 
-from server.config import Settings
+from server.config import Settings, SettingsError, save_config_file
 from server.connections import ConnectionManager
+from server.network import lan_addresses
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
 from . import LOGGER_NAME
@@ -91,6 +92,10 @@ class HubController(QObject):
             url += "?token=" + quote(self._settings.dashboard_token, safe="")
         return url
 
+    def lan_addresses(self) -> list[str]:
+        """This machine's LAN addresses, for display."""
+        return lan_addresses()
+
     def suggest_free_port(self) -> int | None:
         """A port above the busy one that can be bound right now, or None."""
         if self._busy_port is None:
@@ -122,6 +127,14 @@ class HubController(QObject):
             if settings is not None:
                 self._settings = settings
             return await self._start()
+
+    def remember_port(self, port: int) -> str | None:
+        """Save ``port`` in the config file for the next launch; why it failed, or None."""
+        try:
+            save_config_file({"port": port})
+        except (SettingsError, OSError) as exc:
+            return str(exc)
+        return None
 
     async def disconnect_client(self, sid: str) -> None:
         """Drop one client, as the server (the client is told, it does not reconnect)."""

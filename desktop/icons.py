@@ -1,14 +1,19 @@
-"""The app's icons: one SVG in ``resources/`` per server state."""
+"""The app's icons: one SVG per server state, shipped inside the package.
+
+``desktop/resources`` is found through ``importlib.resources`` in every layout: in the
+source tree it is a symlink to the top-level ``resources/``, the wheel and the PyInstaller
+bundle carry the files themselves.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from PySide6.QtGui import QIcon
 
 from .controller import State
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = files("desktop") / "resources"
 
 _FILES = {
     State.RUNNING: "tray-running.svg",
@@ -19,6 +24,15 @@ _FILES = {
 }
 
 
+def icon_path(state: State) -> str:
+    """The SVG file for ``state``.
+
+    Qt reads an SVG icon's file again whenever it paints, so it needs a lasting path: the
+    package is always unpacked on disk (an installed wheel, the bundle), never zipped.
+    """
+    return str(RESOURCES / _FILES[state])
+
+
 def state_icon(state: State) -> QIcon:
     """The tray and window icon for ``state``."""
-    return QIcon(str(RESOURCES / _FILES[state]))
+    return QIcon(icon_path(state))

@@ -28,6 +28,7 @@ cannot be watched by Qt, ``new_event_loop`` returns qasync's own loop.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import heapq
 import math
@@ -35,13 +36,14 @@ import os
 import time
 from asyncio.selector_events import BaseSelectorEventLoop
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVarTuple
 
 import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal
 
 from server.runtime.event_loop import HubSelectorEventLoop
 
+_Ts = TypeVarTuple("_Ts")
 _SOCKET_ACTIVATED = QEvent.Type.SockAct
 # asyncio's thresholds for rebuilding a heap full of cancelled timers.
 _MIN_CANCELLED_TIMERS_TO_CLEAN = 100
@@ -87,7 +89,7 @@ class _SelectorNotifier(QSocketNotifier):
         return super().event(event)
 
 
-class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[misc,name-defined]
+class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[misc]  # qasync is untyped: a base of type Any
     """qasync's Qt integration over asyncio's selector, ready queue and timer heap.
 
     qasync's own Unix loop passes asyncio a stand-in selector that makes a notifier per
@@ -95,6 +97,11 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
     The iteration and its order are the headless loop's, so that the hub runs the same
     way in both front ends.
     """
+
+    # asyncio's private state, which typeshed does not declare.
+    _ready: collections.deque[asyncio.Handle]
+    _scheduled: list[asyncio.TimerHandle]
+    _timer_cancelled_count: int
 
     def __init__(self, app: QCoreApplication) -> None:
         self._waker = _Waker(self._run_batch)
@@ -105,7 +112,8 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
         self._heap_timer.timeout.connect(self._on_timer)
         self._timer_armed_at: float | None = None
         self._unfinished = 0  # callbacks of an iteration cut at the budget, first in _ready
-        super().__init__(app)
+        # qasync's __init__ takes the app and calls asyncio's (next in the MRO) itself.
+        qasync._QEventLoop.__init__(self, app)
         self._selector_notifier = _SelectorNotifier(self._selector.fileno(), self._io_ready)
 
     # qasync's run_forever calls these; its Unix selector loop makes them no-ops too.
@@ -117,7 +125,7 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
 
     # -- scheduling ------------------------------------------------------------------
 
-    def call_soon(self, callback: Callable[..., object], *args: Any,
+    def call_soon(self, callback: Callable[[*_Ts], object], *args: *_Ts,
                   context: contextvars.Context | None = None) -> asyncio.Handle:
         self._check_closed()
         handle = asyncio.Handle(callback, args, self, context)
@@ -126,22 +134,22 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
             self._post_wake()
         return handle
 
-    def call_later(self, delay: float, callback: Callable[..., object], *args: Any,
+    def call_later(self, delay: float, callback: Callable[[*_Ts], object], *args: *_Ts,
                    context: contextvars.Context | None = None) -> asyncio.TimerHandle:
         return self.call_at(self.time() + delay, callback, *args, context=context)
 
-    def call_at(self, when: float, callback: Callable[..., object], *args: Any,
+    def call_at(self, when: float, callback: Callable[[*_Ts], object], *args: *_Ts,
                 context: contextvars.Context | None = None) -> asyncio.TimerHandle:
         self._check_closed()
         timer = asyncio.TimerHandle(when, callback, args, self, context)
         heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True
+        timer._scheduled = True  # type: ignore[attr-defined]  # asyncio's flag, not in typeshed
         # A pending batch re-arms the timer when it ends; otherwise arm it now.
         if not self._wake_posted and self._scheduled[0] is timer:
             self._arm_timer(when)
         return timer
 
-    def call_soon_threadsafe(self, callback: Callable[..., object], *args: Any,
+    def call_soon_threadsafe(self, callback: Callable[[*_Ts], object], *args: *_Ts,
                              context: contextvars.Context | None = None) -> asyncio.Handle:
         self._check_closed()
         handle = asyncio.Handle(callback, args, self, context)
@@ -194,7 +202,7 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
             if self._ready:
                 self._post_wake()
             elif self._scheduled:
-                self._arm_timer(self._scheduled[0]._when)
+                self._arm_timer(self._scheduled[0].when())
 
     def _run_once(self, deadline: float) -> bool:
         """One iteration of the headless loop without the wait: the timers that are due,
@@ -205,7 +213,7 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
                 > len(self._scheduled) * _MAX_CANCELLED_TIMERS_FRACTION):
             self._scheduled = [t for t in self._scheduled if not t._cancelled]
             for timer in self._scheduled:
-                timer._scheduled = True
+                timer._scheduled = True  # type: ignore[attr-defined]  # as in call_at
             heapq.heapify(self._scheduled)
             self._timer_cancelled_count = 0
         self._process_events(self._selector.select(0))  # queues the due timers first
@@ -233,10 +241,11 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
 
     # -- file descriptors: asyncio's selector, not qasync's notifier per socket --------
 
-    _add_reader = BaseSelectorEventLoop._add_reader
-    _remove_reader = BaseSelectorEventLoop._remove_reader
-    _add_writer = BaseSelectorEventLoop._add_writer
-    _remove_writer = BaseSelectorEventLoop._remove_writer
+    # Private asyncio methods, looked up by name: typeshed does not declare them.
+    _add_reader = vars(BaseSelectorEventLoop)["_add_reader"]
+    _remove_reader = vars(BaseSelectorEventLoop)["_remove_reader"]
+    _add_writer = vars(BaseSelectorEventLoop)["_add_writer"]
+    _remove_writer = vars(BaseSelectorEventLoop)["_remove_writer"]
 
     def close(self) -> None:
         if not self.is_running() and not self.is_closed():
@@ -248,5 +257,6 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
 def new_event_loop(app: QCoreApplication) -> asyncio.AbstractEventLoop:
     """An asyncio loop that runs inside Qt's event loop for ``app``."""
     if os.name == "nt":
-        return qasync.QEventLoop(app)
+        loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
+        return loop
     return HubEventLoop(app)

@@ -25,9 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from server.config import SettingsError, save_config_file
-from server.network import lan_addresses
-
 from .actions import AppActions
 from .background import run_in_background
 from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
@@ -63,7 +60,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         self.model = model
-        self.actions = actions
+        self.app_actions = actions
         self.hide_on_close = hide_on_close
         self.row_menu: QMenu | None = None
         self._suggested_port: int | None = None
@@ -71,6 +68,27 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("socketio-tray")
         self.resize(1100, 640)
 
+        self._build_menu()
+        self.banner = self._make_banner()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by name, sid, address, transport or room")
+        self.filter.setClearButtonEnabled(True)
+        self.proxy = ConnectionsFilter(model, self)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = self._make_table()
+        self.log_panel = LogPanel()
+        self._build_central(self._make_clients_pane(), self._make_side_pane())
+        self._build_status_bar()
+
+        controller.stateChanged.connect(self.refresh)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._refresh_count)
+        self.refresh()
+
+    # -- building the window -------------------------------------------------------------
+
+    def _build_menu(self) -> None:
+        actions = self.app_actions
         server_menu = self.menuBar().addMenu("&Server")
         for action in (actions.start_stop, actions.settings, actions.open_dashboard,
                        actions.copy_address):
@@ -78,18 +96,24 @@ class MainWindow(QMainWindow):
         server_menu.addSeparator()
         server_menu.addAction(actions.quit)
 
-        self.banner = ErrorBanner()
-        self.banner.hide()
-        self.banner.use_port.clicked.connect(self._use_suggested_port)
-        self.banner.settings.clicked.connect(actions.settings.trigger)
+    def _make_banner(self) -> ErrorBanner:
+        banner = ErrorBanner()
+        banner.hide()
+        banner.use_port.clicked.connect(self._use_suggested_port)
+        banner.settings.clicked.connect(self.app_actions.settings.trigger)
+        return banner
 
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by name, sid, address, transport or room")
-        self.filter.setClearButtonEnabled(True)
-        self.proxy = ConnectionsFilter(model, self)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table = self._make_table()
+    def _make_clients_pane(self) -> QWidget:
+        """The filter above the table of clients."""
+        clients = QWidget()
+        layout = QVBoxLayout(clients)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.table)
+        return clients
 
+    def _make_side_pane(self) -> QWidget:
+        """Where to reach the hub: its addresses, a copy button and the QR code."""
         self.addresses = QListWidget()
         self.addresses.setToolTip("Double-click an address to copy it")
         self.addresses.itemDoubleClicked.connect(lambda item: self.copy_text(item.text()))
@@ -102,26 +126,22 @@ class MainWindow(QMainWindow):
         self.qr_caption.setWordWrap(True)
 
         side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.addWidget(QLabel("<b>Reach this hub at</b>"))
-        side_layout.addWidget(self.addresses)
-        side_layout.addWidget(copy_button)
-        side_layout.addWidget(self.qr)
-        side_layout.addWidget(self.qr_caption)
-        side_layout.addStretch(1)
+        layout = QVBoxLayout(side)
+        layout.addWidget(QLabel("<b>Reach this hub at</b>"))
+        layout.addWidget(self.addresses)
+        layout.addWidget(copy_button)
+        layout.addWidget(self.qr)
+        layout.addWidget(self.qr_caption)
+        layout.addStretch(1)
+        return side
 
-        clients = QWidget()
-        clients_layout = QVBoxLayout(clients)
-        clients_layout.setContentsMargins(0, 0, 0, 0)
-        clients_layout.addWidget(self.filter)
-        clients_layout.addWidget(self.table)
-
+    def _build_central(self, clients: QWidget, side: QWidget) -> None:
+        """The banner over the clients and the side pane, the log below them."""
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(clients)
         top.addWidget(side)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 1)
-        self.log_panel = LogPanel()
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
         body.addWidget(self.log_panel)
@@ -134,17 +154,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(body, 1)
         self.setCentralWidget(central)
 
+    def _build_status_bar(self) -> None:
         self.state_label = QLabel()
         self.count_label = QLabel()
         self.lan_label = QLabel()
         for label in (self.state_label, self.count_label):
             self.statusBar().addWidget(label)
         self.statusBar().addPermanentWidget(self.lan_label)
-
-        controller.stateChanged.connect(self.refresh)
-        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
-            signal.connect(self._refresh_count)
-        self.refresh()
 
     def _make_table(self) -> QTableView:
         table = QTableView()
@@ -190,7 +206,7 @@ class MainWindow(QMainWindow):
             self.state_label.setText(f"Running on port {controller.port}")
         else:
             self.state_label.setText(f"Server {state.value}")
-        lan = lan_addresses()
+        lan = controller.lan_addresses()
         self.lan_label.setText("LAN: " + (", ".join(lan) if lan else "no network"))
 
         self.addresses.clear()
@@ -231,10 +247,9 @@ class MainWindow(QMainWindow):
         """Restart on the free port, and keep it: the next launch would hit the busy one."""
         if self._suggested_port is None:
             return
-        try:
-            save_config_file({"port": self._suggested_port})
-        except (SettingsError, OSError) as exc:
-            self.statusBar().showMessage(f"The port could not be saved: {exc}", 10_000)
+        problem = self.controller.remember_port(self._suggested_port)
+        if problem is not None:
+            self.statusBar().showMessage(f"The port could not be saved: {problem}", 10_000)
         settings = self.controller.settings.model_copy(update={"port": self._suggested_port})
         run_in_background(self.controller.restart(settings))
 
@@ -262,4 +277,4 @@ class MainWindow(QMainWindow):
         if self.hide_on_close:
             self.hide()
         else:
-            self.actions.quit.trigger()
+            self.app_actions.quit.trigger()

@@ -4,6 +4,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
+LOWEST_VENV="$ROOT/.venv-lowest"
+LOWEST_VERSIONS="$ROOT/tests/lowest-versions.txt"
 PYTHON="${PYTHON:-python3}"
 
 # Debian packages: Qt's libraries, Xvfb with a tray host, Chromium for the dashboard tests,
@@ -51,6 +53,19 @@ install_python_packages() {  # [extras]
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$spec"
   mark_done "$stamp" "$ROOT/pyproject.toml"
+}
+
+# A second venv with the hub's dependencies at the lowest versions pyproject.toml allows
+# (tests/lowest-versions.txt), for the wire and hub tests; without the desktop extra.
+install_lowest_packages() {
+  [ -x "$LOWEST_VENV/bin/python" ] || "$PYTHON" -m venv "$LOWEST_VENV"
+  local stamp="$LOWEST_VENV/.installed-lowest"
+  up_to_date "$stamp" "$ROOT/pyproject.toml" "$LOWEST_VERSIONS" && return 0
+  echo "bootstrap: installing the lowest allowed versions into .venv-lowest" >&2
+  "$LOWEST_VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$LOWEST_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    -c "$LOWEST_VERSIONS" -e "$ROOT[dev]"
+  mark_done "$stamp" "$ROOT/pyproject.toml" "$LOWEST_VERSIONS"
 }
 
 install_node_packages() {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 
@@ -21,11 +22,35 @@ from helpers.support import running_hub  # noqa: E402
 from server.runtime.event_loop import new_event_loop  # noqa: E402
 from server.runtime.runner import HubServer  # noqa: E402
 
+DESKTOP_LOOP = "also_on_the_desktop_loop"
+_qt_app: list[object] = []  # the one QApplication, made by the first desktop loop
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{DESKTOP_LOOP}: run this async test on the desktop app's Qt loop too")
+
 
 def pytest_asyncio_loop_factories(config: pytest.Config,
                                   item: pytest.Item) -> dict[str, Callable[[], object]]:
-    """Every async test runs on the loop ``python -m server`` runs on."""
-    return {"hub_loop": new_event_loop}
+    """Every async test runs on the loop ``python -m server`` runs on; those marked
+    ``also_on_the_desktop_loop`` also on the one the desktop app runs the hub on (where
+    PySide6 is installed: the lowest-versions venv has no desktop extra)."""
+    factories: dict[str, Callable[[], object]] = {"hub_loop": new_event_loop}
+    if item.get_closest_marker(DESKTOP_LOOP) and importlib.util.find_spec("PySide6"):
+        factories["desktop_loop"] = new_desktop_loop
+    return factories
+
+
+def new_desktop_loop() -> object:
+    """``desktop.loop.new_event_loop``, as the app makes it: Qt and the hub on one loop."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.loop import new_event_loop as new_qt_loop
+
+    if not _qt_app:
+        _qt_app.append(QApplication.instance() or QApplication([]))
+    return new_qt_loop(_qt_app[0])
 
 
 @pytest.fixture

@@ -7,14 +7,8 @@ import logging
 
 import pytest
 from helpers.clients import real_clients
-from helpers.desktop_support import (  # noqa: F401 (qt_run_fixture registers a fixture)
-    QtRun,
-    app_settings,
-    app_url,
-    qt_run_fixture,
-    running_app,
-)
-from helpers.support import wait_until
+from helpers.desktop_support import QtRun, app_url, running_app
+from helpers.support import loopback_settings, wait_until
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -107,7 +101,7 @@ def test_busy_port_keeps_the_app_alive_shows_the_port_and_offers_another(
 def test_without_a_tray_the_window_opens_holds_every_command_and_closing_quits(
         qt_run: QtRun) -> None:
     async def scenario() -> None:
-        app = DesktopApp(app_settings(), tray_available=False)
+        app = DesktopApp(loopback_settings(), tray_available=False)
         task = asyncio.ensure_future(app.run())
         await wait_until(lambda: app.controller.is_running, message="the server")
         assert app.tray is None
@@ -125,7 +119,7 @@ def test_without_a_tray_the_window_opens_holds_every_command_and_closing_quits(
 
 def test_with_a_tray_closing_hides_and_the_tray_menu_quits(qt_run: QtRun) -> None:
     async def scenario() -> None:
-        app = DesktopApp(app_settings(), tray_available=True)
+        app = DesktopApp(loopback_settings(), tray_available=True)
         task = asyncio.ensure_future(app.run())
         await wait_until(lambda: app.controller.is_running, message="the server")
         assert app.tray is not None and not app.window.isVisible()

@@ -7,7 +7,7 @@ import random
 
 import pytest
 from helpers.clients import real_clients
-from helpers.desktop_support import QtRun, qt_run_fixture  # noqa: F401 (fixture)
+from helpers.desktop_support import QtRun
 from helpers.support import hub_url, wait_until
 from PySide6.QtCore import QModelIndex, Qt
 

@@ -123,6 +123,8 @@ async def test_the_bundle_serves_a_client_and_exits_0_on_sigterm_within_2_s(
     assert elapsed < SHUTDOWN_BOUND, f"exit took {elapsed:.2f} s"
     tray_app_ran = any("logger=server.desktop" in line for line in app.lines)
     assert tray_app_ran == (mode == "tray-offscreen"), app.output()
+    # The icons are found in the bundle (Qt logs "qt.svg: Cannot open file ..." otherwise).
+    assert not any("qt.svg" in line for line in app.lines), app.output()
 
 
 def test_version_and_help(bundle: Path, tmp_path: Path) -> None:

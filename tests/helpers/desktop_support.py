@@ -1,8 +1,7 @@
 """Helpers for the desktop tests: coroutines on the Qt loop, real clients, the real app.
 
-GUI tests are plain functions that hand a coroutine to ``qt_run``: it runs on the
-asyncio loop inside Qt (made by ``desktop.loop.new_event_loop``, as the app makes it),
-not on pytest-asyncio's loop, so Qt timers, widgets and the hub all share one loop.
+GUI tests are plain functions that hand a coroutine to the ``qt_run`` fixture
+(tests/desktop/conftest.py), typed ``QtRun`` here.
 """
 
 from __future__ import annotations
@@ -10,55 +9,25 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-from PySide6.QtWidgets import QApplication
-
 from desktop.app import DesktopApp
 from desktop.controller import State
-from desktop.loop import new_event_loop
-from helpers.support import LoggedProcess, wait_until
-from server.config import Settings, load_settings
+from helpers.support import LoggedProcess, loopback_settings, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-QT_TEST_TIMEOUT = 60.0
 
 QtRun = Callable[[Coroutine[Any, Any, Any]], Any]
-
-
-@pytest.fixture(name="qt_run")
-def qt_run_fixture(qapp: QApplication) -> Iterator[QtRun]:
-    """``qt_run(coroutine)``: run it to completion on a fresh Qt-backed asyncio loop.
-
-    Test modules import this function to register the fixture (pytest finds it by name).
-    """
-    loop = new_event_loop(qapp)
-    asyncio.set_event_loop(loop)
-
-    def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return loop.run_until_complete(asyncio.wait_for(coroutine, QT_TEST_TIMEOUT))
-
-    try:
-        yield run
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-
-
-def app_settings(**overrides: Any) -> Settings:
-    """The app's settings for a test: 127.0.0.1 and a free port."""
-    return load_settings(**{"host": "127.0.0.1", "port": 0, **overrides})
 
 
 @asynccontextmanager
 async def running_app(tray_available: bool = False, **overrides: Any,
                       ) -> AsyncIterator[DesktopApp]:
     """The whole desktop app in this process on 127.0.0.1; quits through its one path."""
-    app = DesktopApp(app_settings(**overrides), tray_available=tray_available)
+    app = DesktopApp(loopback_settings(**overrides), tray_available=tray_available)
     task = asyncio.ensure_future(app.run())
     await wait_until(lambda: app.controller.state in (State.RUNNING, State.ERROR) or task.done(),
                      message="the server to start or fail")

@@ -1,4 +1,8 @@
-"""The hub protocol (README table) with real clients of both kinds over both transports."""
+"""The hub protocol (README table) with real clients of both kinds over both transports.
+
+The scenarios marked ``also_on_the_desktop_loop`` run a second time on the desktop app's
+Qt loop (tests/conftest.py), which is how the desktop app runs the hub.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from helpers.support import KINDS_AND_TRANSPORTS, hub_url, running_hub, wait_unt
 pytestmark = pytest.mark.parametrize(("kind", "transport"), KINDS_AND_TRANSPORTS)
 
 
+@pytest.mark.also_on_the_desktop_loop
 async def test_connect_registers_and_disconnect_removes(hub, clients, kind, transport):
     client = await clients(kind, hub_url(hub), transport, {"name": "sensor-1"})
     await wait_until(lambda: client.sid in hub.manager, message="registration")
@@ -22,6 +27,7 @@ async def test_connect_registers_and_disconnect_removes(hub, clients, kind, tran
     await wait_until(lambda: hub.manager.count() == 0, message="removal")
 
 
+@pytest.mark.also_on_the_desktop_loop
 async def test_join_and_leave_are_acknowledged_and_reach_the_manager(hub, clients, kind,
                                                                      transport):
     client = await clients(kind, hub_url(hub), transport)
@@ -40,6 +46,7 @@ async def test_bad_room_names_are_refused(hub, clients, kind, transport, room):
     assert hub.manager.get(client.sid).rooms == frozenset()
 
 
+@pytest.mark.also_on_the_desktop_loop
 async def test_message_is_relayed_to_everyone_but_the_sender(hub, clients, kind, transport):
     sender = await clients(kind, hub_url(hub), transport)
     others = [await clients(k, hub_url(hub), t) for k, t in KINDS_AND_TRANSPORTS]
@@ -53,6 +60,7 @@ async def test_message_is_relayed_to_everyone_but_the_sender(hub, clients, kind,
     assert await sender.next_event("message") == [{"from": others[0].sid, "data": "ping"}]
 
 
+@pytest.mark.also_on_the_desktop_loop
 async def test_room_message_reaches_only_the_rooms_other_members(hub, clients, kind,
                                                                   transport):
     url = hub_url(hub)
@@ -79,6 +87,7 @@ async def test_room_message_to_a_room_not_joined_is_refused(hub, clients, kind, 
     assert reply["ok"] is False
 
 
+@pytest.mark.also_on_the_desktop_loop
 async def test_wrong_or_missing_token_is_refused_and_never_registered(clients, kind, transport):
     async with running_hub(auth_token="s3cret") as hub:
         with pytest.raises(ConnectRefused, match="missing token"):
@@ -91,6 +100,7 @@ async def test_wrong_or_missing_token_is_refused_and_never_registered(clients, k
         assert hub.manager.get(client.sid).name == "ok"
 
 
+@pytest.mark.also_on_the_desktop_loop
 async def test_clients_past_max_connections_are_refused(clients, kind, transport):
     async with running_hub(max_connections=2) as hub:
         first = await clients(kind, hub_url(hub), transport)
@@ -104,6 +114,7 @@ async def test_clients_past_max_connections_are_refused(clients, kind, transport
         assert hub.manager.count() == 2
 
 
+@pytest.mark.also_on_the_desktop_loop
 async def test_server_shutdown_removes_every_connection(clients, kind, transport):
     async with running_hub() as hub:
         client = await clients(kind, hub_url(hub), transport)
