@@ -33,12 +33,28 @@ class QtLogHandler(logging.Handler):
 
 
 class LogPanel(QPlainTextEdit):
-    """A read-only, bounded view of log lines."""
+    """A read-only, bounded view of log lines that follows the end unless scrolled up.
+
+    Long lines wrap: no horizontal scroll bar to take room from the lines.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setMaximumBlockCount(MAX_LINES)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.setPlaceholderText("The server's log lines appear here.")
+
+    def append_line(self, line: str) -> None:
+        """Add ``line``; keep showing the end if the view was at the end.
+
+        ``appendPlainText`` follows only a visible panel whose last line's bottom is in
+        view: not while the window sits hidden in the tray, and not once a horizontal
+        scroll bar has taken the bottom of the view.  The scroll bar says it better.
+        """
+        bar = self.verticalScrollBar()
+        following = bar.value() >= bar.maximum()
+        self.appendPlainText(line)
+        if following:
+            bar.setValue(bar.maximum())
