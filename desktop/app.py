@@ -54,7 +54,7 @@ class DesktopApp(QObject):
         self.tray = TrayIcon(self.actions, self) if tray_available else None
         self.settings_dialog: SettingsDialog | None = None
         self.log_handler = QtLogHandler()
-        self.log_handler.line.connect(self.window.log_panel.append_line)
+        self.log_handler.line.connect(self.window.log_panel.appendPlainText)
         self._quit_requested = asyncio.Event()
 
         self.actions.show_window.triggered.connect(self.window.bring_forward)

@@ -35,7 +35,12 @@ class QtLogHandler(logging.Handler):
 class LogPanel(QPlainTextEdit):
     """A read-only, bounded view of log lines that follows the end unless scrolled up.
 
-    Long lines wrap: no horizontal scroll bar to take room from the lines.
+    Long lines wrap, so no horizontal scroll bar takes room from the lines.  Following is
+    kept by the scroll bar itself: whenever its range grows (new lines, lines rewrapped
+    by a resize, a scroll bar appearing), a view that was at the end moves to the new
+    end.  ``appendPlainText`` alone follows only a visible panel whose last line still
+    fits in the view: not while the window sits hidden in the tray, and not once a
+    horizontal scroll bar has covered the bottom line.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -45,16 +50,15 @@ class LogPanel(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.setPlaceholderText("The server's log lines appear here.")
-
-    def append_line(self, line: str) -> None:
-        """Add ``line``; keep showing the end if the view was at the end.
-
-        ``appendPlainText`` follows only a visible panel whose last line's bottom is in
-        view: not while the window sits hidden in the tray, and not once a horizontal
-        scroll bar has taken the bottom of the view.  The scroll bar says it better.
-        """
+        self._following = True
         bar = self.verticalScrollBar()
-        following = bar.value() >= bar.maximum()
-        self.appendPlainText(line)
-        if following:
-            bar.setValue(bar.maximum())
+        bar.valueChanged.connect(self._scrolled)
+        bar.rangeChanged.connect(self._range_changed)
+
+    def _scrolled(self, value: int) -> None:
+        # Scrolling up (by the user) stops following; back at the end resumes it.
+        self._following = value >= self.verticalScrollBar().maximum()
+
+    def _range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._following:
+            self.verticalScrollBar().setValue(maximum)

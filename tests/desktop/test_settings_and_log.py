@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -250,40 +250,61 @@ def at_end(panel: LogPanel) -> bool:
     return bar.maximum() > 0 and bar.value() == bar.maximum()
 
 
-def test_the_log_panel_follows_long_lines_unless_the_user_scrolled_up(qt_run: QtRun) -> None:
-    async def scenario() -> None:
-        async with running_app() as app:
-            panel = app.window.log_panel
-            app.window.resize(700, 500)
-            log = logging.getLogger(LOGGER_NAME)
-            for number in range(120):
-                log.warning("line %d %s", number, LONG)
-            await wait_until(lambda: "line 119 " in panel.toPlainText(), message="the lines")
-            assert at_end(panel)
-            assert not panel.horizontalScrollBar().isVisible()  # long lines wrap
-
-            bar = panel.verticalScrollBar()
-            bar.setValue(bar.maximum() // 2)  # the user scrolls up to read
-            held = bar.value()
-            for number in range(120, 130):
-                log.warning("line %d %s", number, LONG)
-            await wait_until(lambda: "line 129 " in panel.toPlainText(), message="more lines")
-            assert bar.value() == held
-
-            bar.setValue(bar.maximum())  # and back to the end: following again
-            log.warning("line 130 %s", LONG)
-            await wait_until(lambda: "line 130 " in panel.toPlainText(), message="a line")
-            assert at_end(panel)
-
-    qt_run(scenario())
+def add_lines(panel: LogPanel, lines: list[str]) -> None:
+    """Append ``lines`` as the app's log handler does, letting Qt lay the panel out after
+    each (scroll bars come and go then)."""
+    for line in lines:
+        panel.appendPlainText(line)
+        QApplication.processEvents()
 
 
-def test_the_log_panel_is_at_the_end_when_a_hidden_window_is_shown(qapp) -> None:
+@pytest.fixture
+def panel(qapp) -> Iterator[LogPanel]:
     panel = LogPanel()
-    panel.resize(400, 150)
-    for number in range(200):  # logged while the window sits in the tray
-        panel.append_line(f"line {number} {LONG}")
+    panel.resize(400, 200)
+    yield panel
+    panel.close()
+
+
+def test_the_log_panel_follows_long_lines_unless_the_user_scrolled_up(panel: LogPanel) -> None:
+    panel.show()
+    add_lines(panel, [f"short {n}" for n in range(20)])
+    assert at_end(panel)
+    # A long line once added a horizontal scroll bar, and the view stopped following.
+    add_lines(panel, [f"long {n} {LONG}" if n % 10 == 0 else f"short {n}"
+                      for n in range(20, 60)])
+    assert at_end(panel)
+    assert not panel.horizontalScrollBar().isVisible()  # long lines wrap
+
+    bar = panel.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)  # the user scrolls up to read
+    held = bar.value()
+    add_lines(panel, [f"long {n} {LONG}" for n in range(60, 70)])
+    assert bar.value() == held
+
+    bar.setValue(bar.maximum())  # and back to the end: following again
+    add_lines(panel, [f"long {n} {LONG}" for n in range(70, 75)])
+    assert at_end(panel)
+    panel.resize(300, 200)  # narrower: more wrapped rows, still at the end
+    QApplication.processEvents()
+    assert at_end(panel)
+
+
+def test_the_log_panel_is_at_the_end_when_a_hidden_window_is_shown(panel: LogPanel) -> None:
+    panel.show()
+    add_lines(panel, [f"first {n}" for n in range(20)])
+    panel.hide()  # the window goes to the tray, the hub keeps logging
+    add_lines(panel, [f"line {n} {LONG}" for n in range(200)])
     panel.show()
     QApplication.processEvents()
     assert at_end(panel)
-    panel.close()
+
+
+def test_the_apps_log_lines_reach_the_panel(qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app:
+            logging.getLogger(LOGGER_NAME).warning("a line for the panel")
+            await wait_until(lambda: "a line for the panel" in app.window.log_panel.toPlainText(),
+                             message="the line in the panel")
+
+    qt_run(scenario())
