@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -126,6 +127,9 @@ class SettingsDialog(QDialog):
         self.save_button.setEnabled(values is not None)
         if values is not None:
             self._describe_saving(self._controller.settings.model_copy(update=values))
+        else:
+            self.save_button.setText("Save")
+            self.restart_note.setText("Correct the marked fields to save.")
         self._grow()
 
     def _describe_saving(self, wanted: Settings) -> None:
@@ -151,9 +155,9 @@ class SettingsDialog(QDialog):
 
     def _grow(self) -> None:
         """Grow (never shrink) to what the layout now asks for, messages included."""
-        layout = self.layout()
-        if layout is not None:
-            layout.activate()
+        # Lay out now what Qt would on the next turn (a button's longer text, a message),
+        # so that the size asked for below counts them.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         self.resize(self.size().expandedTo(self.sizeHint()))
 
     def save(self) -> None:

@@ -78,6 +78,8 @@ def assert_nothing_clipped(dialog: SettingsDialog) -> None:
             assert widget.height() >= hint.height(), (row.name, widget.size(), hint)
     note = dialog.restart_note
     assert note.height() >= note.heightForWidth(note.width())
+    for button in dialog.buttons.buttons():
+        assert button.width() >= button.sizeHint().width(), button.text()
 
 
 def message_beside(dialog: SettingsDialog, name: str) -> QLabel:
@@ -116,6 +118,7 @@ def test_out_of_range_values_stay_as_typed_marked_with_their_label_and_block_sav
                 "Bind address: must be an IP address such as 0.0.0.0 or 127.0.0.1")
             assert not dialog.rows["ping_timeout"].message.isVisible()
             assert not dialog.save_button.isEnabled()
+            assert dialog.restart_note.text() == "Correct the marked fields to save."
             # The dialog grew for the messages instead of squashing the fields.
             assert dialog.sizeHint().height() > size_before.height()
             assert_nothing_clipped(dialog)
