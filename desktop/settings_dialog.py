@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from server.config import Settings, SettingsError, config_file_path, save_config_file
 
 from .controller import HubController
-from .setting_fields import INVALID_STYLE, PlaceholderLineEdit, SettingRow
+from .setting_fields import INVALID_STYLE, Checked, PlaceholderLineEdit, SettingRow
 
 BIND_CHOICES = ("0.0.0.0", "127.0.0.1")
 """Offered in the address box: the whole LAN, or this machine only. Any IP may be typed."""
@@ -112,18 +112,21 @@ class SettingsDialog(QDialog):
 
     def values(self) -> dict[str, Any] | None:
         """The settings as typed, as config-file keys; None while any field is wrong."""
-        checked = {name: row.check() for name, row in self.rows.items()}
+        return self._values({name: row.check() for name, row in self.rows.items()})
+
+    @staticmethod
+    def _values(checked: dict[str, Checked]) -> dict[str, Any] | None:
         if any(result.problem for result in checked.values()):
             return None
         return {name: result.value for name, result in checked.items()}
 
     def refresh(self) -> None:
         """Mark each field, enable Save only when all are right, and say what Save does."""
-        for row in self.rows.values():
-            checked = row.check()
-            row.show(checked)
-            self.form.setRowVisible(row.message, checked.problem is not None)
-        values = self.values()
+        checked = {name: row.check() for name, row in self.rows.items()}
+        for name, row in self.rows.items():
+            row.show(checked[name])
+            self.form.setRowVisible(row.message, checked[name].problem is not None)
+        values = self._values(checked)
         self.save_button.setEnabled(values is not None)
         if values is not None:
             self._describe_saving(self._controller.settings.model_copy(update=values))
