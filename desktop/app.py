@@ -124,12 +124,12 @@ class DesktopApp(QObject):
             self.window.copy_text(self.controller.urls[0])
 
     def open_settings(self) -> None:
-        """The settings dialog, not blocking the loop; saving it restarts the server."""
+        """The settings dialog, not blocking the loop; saving it applies the settings."""
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return
         self.window.bring_forward()
-        dialog = SettingsDialog(self.controller.settings, self.window)
+        dialog = SettingsDialog(self.controller, self.window)
         dialog.accepted.connect(lambda: self._apply_settings(dialog))
         dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
         self.settings_dialog = dialog
@@ -137,8 +137,8 @@ class DesktopApp(QObject):
 
     def _apply_settings(self, dialog: SettingsDialog) -> None:
         if dialog.settings is not None:
-            logger.info("settings saved: restarting the server")
-            run_in_background(self.controller.restart(dialog.settings))
+            logger.info("settings saved")
+            run_in_background(self.controller.apply(dialog.settings))
 
     def _forget_dialog(self, dialog: SettingsDialog) -> None:
         if self.settings_dialog is dialog:

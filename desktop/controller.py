@@ -108,6 +108,23 @@ class HubController(QObject):
             return port
         return None
 
+    @property
+    def client_count(self) -> int:
+        return self.manager.count()
+
+    def restart_needed(self, settings: Settings) -> bool:
+        """Whether serving ``settings`` takes a restart, which disconnects every client.
+
+        The hub reads each setting once, when it is built: the address and port bind the
+        listening socket, the handlers and the dashboard keep the tokens, and the heartbeat
+        is python-engineio's.  Its sessions have no heartbeat of their own: every ping of
+        every session reads the server's one ``ping_interval`` and ``ping_timeout``, which
+        each client was told in its handshake.  Changed on a running server, they would
+        change the heartbeat under clients that expect the old one (a longer interval
+        than they wait for makes them drop), so a change of any setting restarts.
+        """
+        return not self.is_running or settings != self._settings
+
     # -- what the GUI asks for -----------------------------------------------------------
 
     async def start(self) -> bool:
@@ -135,6 +152,12 @@ class HubController(QObject):
         except (SettingsError, OSError) as exc:
             return str(exc)
         return None
+
+    async def apply(self, settings: Settings) -> bool:
+        """Serve ``settings``, restarting only if ``restart_needed`` says so."""
+        if not self.restart_needed(settings):
+            return True
+        return await self.restart(settings)
 
     async def disconnect_client(self, sid: str) -> None:
         """Drop one client, as the server (the client is told, it does not reconnect)."""

@@ -1,61 +1,64 @@
 """The settings dialog: port, bind address, tokens and ping timings.
 
-Values are checked by ``server.config`` itself (the same rules as at start-up) and saved
-with ``save_config_file``; a refused value keeps the dialog open with the reason.
+Each field is checked as it is typed, by ``server.config.Settings`` itself (see
+``setting_fields``); a wrong one is marked, its reason shown under it, and Save stays
+disabled until every field is right.  Before saving, the dialog says what applying will do
+to the connected clients: the hub restarts only when a setting it serves has changed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from server.config import Settings, SettingsError, config_file_path, load_settings, save_config_file
+from server.config import Settings, SettingsError, config_file_path, save_config_file
+
+from .controller import HubController
+from .setting_fields import INVALID_STYLE, Checked, PlaceholderLineEdit, SettingRow
 
 BIND_CHOICES = ("0.0.0.0", "127.0.0.1")
 """Offered in the address box: the whole LAN, or this machine only. Any IP may be typed."""
 
 
-def _seconds_box(value: float) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    # Zero is allowed here so that the server's own rule ("> 0") is what refuses it.
-    box.setRange(0, 3600)
-    box.setDecimals(1)
-    box.setSuffix(" s")
-    box.setValue(value)
-    return box
+def _number_box(value: float) -> QLineEdit:
+    return QLineEdit(f"{value:g}")
 
 
 def _token_box(value: str | None, when_empty: str) -> QLineEdit:
-    box = QLineEdit(value or "")
+    box = PlaceholderLineEdit(value or "")
     box.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
     box.setPlaceholderText(when_empty)
     return box
 
 
+def _plural(count: int) -> str:
+    return f"{count} client{'' if count == 1 else 's'}"
+
+
 class SettingsDialog(QDialog):
     """Edit, check and save the settings; ``settings`` holds the result once accepted."""
 
-    def __init__(self, current: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: HubController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("socketio-tray settings")
+        self.setStyleSheet(INVALID_STYLE)
         self.settings: Settings | None = None
+        self._controller = controller
+        current = controller.settings
 
-        self.port = QSpinBox()
-        self.port.setRange(0, 65535)
-        self.port.setSpecialValueText("any free port")
-        self.port.setValue(current.port)
+        self.port = _number_box(current.port)
         self.host = QComboBox()
         self.host.setEditable(True)
         self.host.addItems(BIND_CHOICES)
@@ -65,56 +68,111 @@ class SettingsDialog(QDialog):
         # revokes every phone's access: say so where the user clears it.
         self.dashboard_token = _token_box(
             current.dashboard_token, "a new one is generated: phones must scan the QR again")
-        self.ping_interval = _seconds_box(current.ping_interval)
-        self.ping_timeout = _seconds_box(current.ping_timeout)
+        self.ping_interval = _number_box(current.ping_interval)
+        self.ping_timeout = _number_box(current.ping_timeout)
+        self.rows = {row.name: row for row in [
+            SettingRow("port", "Port", self.port),
+            SettingRow("host", "Bind address", self.host),
+            SettingRow("auth_token", "Client token", self.auth_token),
+            SettingRow("dashboard_token", "Dashboard token", self.dashboard_token),
+            SettingRow("ping_interval", "Ping interval", self.ping_interval, "seconds"),
+            SettingRow("ping_timeout", "Ping timeout", self.ping_timeout, "seconds"),
+        ]}
 
-        form = QFormLayout()
-        form.addRow("Port:", self.port)
-        form.addRow("Bind address:", self.host)
-        form.addRow("Client token:", self.auth_token)
-        form.addRow("Dashboard token:", self.dashboard_token)
-        form.addRow("Ping interval:", self.ping_interval)
-        form.addRow("Ping timeout:", self.ping_timeout)
+        self.form = QFormLayout()
+        for row in self.rows.values():
+            label = f"{row.label} ({row.unit}):" if row.unit else f"{row.label}:"
+            self.form.addRow(label, row.editor)
+            self.form.addRow("", row.message)
+            row.line.textChanged.connect(self.refresh)
 
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c62828;")
-        self.problem.hide()
-        note = QLabel(f"Saved to {config_file_path()}; applying restarts the server.")
-        note.setWordWrap(True)
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        self.restart_note = QLabel()
+        self.restart_note.setWordWrap(True)
+        where = QLabel(f"Saved to {config_file_path()}")
+        where.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
+        # Never smaller than the layout needs: a message appearing must not squash a field.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        layout.addLayout(self.form)
+        layout.addWidget(self.restart_note)
+        layout.addWidget(where)
+        layout.addStretch()
+        layout.addWidget(self.buttons)
 
-    def values(self) -> dict[str, Any]:
-        """What the dialog says, as config-file keys (an empty token means none)."""
-        return {
-            "port": self.port.value(),
-            "host": self.host.currentText().strip(),
-            "auth_token": self.auth_token.text().strip() or None,
-            "dashboard_token": self.dashboard_token.text().strip() or None,
-            "ping_interval": self.ping_interval.value(),
-            "ping_timeout": self.ping_timeout.value(),
-        }
+        # The note counts the clients a restart would drop, as they come and go.
+        unsubscribe = controller.manager.subscribe(lambda _change, _connection: self.refresh())
+        self.finished.connect(lambda _result: unsubscribe())
+        self.refresh()
+
+    def values(self) -> dict[str, Any] | None:
+        """The settings as typed, as config-file keys; None while any field is wrong."""
+        return self._values({name: row.check() for name, row in self.rows.items()})
+
+    @staticmethod
+    def _values(checked: dict[str, Checked]) -> dict[str, Any] | None:
+        if any(result.problem for result in checked.values()):
+            return None
+        return {name: result.value for name, result in checked.items()}
+
+    def refresh(self) -> None:
+        """Mark each field, enable Save only when all are right, and say what Save does."""
+        checked = {name: row.check() for name, row in self.rows.items()}
+        for name, row in self.rows.items():
+            row.show(checked[name])
+            self.form.setRowVisible(row.message, checked[name].problem is not None)
+        values = self._values(checked)
+        self.save_button.setEnabled(values is not None)
+        if values is not None:
+            self._describe_saving(self._controller.settings.model_copy(update=values))
+        else:
+            self.save_button.setText("Save")
+            self.restart_note.setText("Correct the marked fields to save.")
+        self._grow()
+
+    def _describe_saving(self, wanted: Settings) -> None:
+        controller = self._controller
+        restart = controller.restart_needed(wanted)
+        self.save_button.setText("Save and restart" if restart and controller.is_running
+                                 else "Save")
+        if not controller.is_running:
+            note = "The hub is not running: saving starts it with these settings."
+        elif not restart:
+            note = "Nothing here has changed that needs a restart: clients stay connected."
+        elif controller.client_count == 0:
+            note = "Applying this restarts the hub; no client is connected."
+        else:
+            served = controller.settings
+            moves = (wanted.host, wanted.port) != (served.host, served.port) or wanted.port == 0
+            # socket.io-client retries after the hub's close; python-socketio's does not.
+            then = ("they must reconnect to the new address" if moves
+                    else "those that retry, as socket.io-client does, will reconnect")
+            note = (f"Applying this restarts the hub and disconnects "
+                    f"{_plural(controller.client_count)}; {then}.")
+        self.restart_note.setText(note)
+
+    def _grow(self) -> None:
+        """Grow (never shrink) to what the layout now asks for, messages included."""
+        # Lay out now what Qt would on the next turn (a button's longer text, a message),
+        # so that the size asked for below counts them.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.resize(self.size().expandedTo(self.sizeHint()))
 
     def save(self) -> None:
-        """Check, save and close; or stay open and say what is wrong."""
+        """Check, save and close; or stay open, the wrong fields marked."""
         values = self.values()
-        try:
-            # The dialog's values win over the environment, as the user just chose them.
-            settings = load_settings(**values)
-            save_config_file(values)
-        except SettingsError as exc:
-            self.problem.setText(str(exc))
-            self.problem.show()
+        if values is None:
+            self.refresh()
             return
-        self.settings = settings
+        try:
+            save_config_file(values)
+        except (SettingsError, OSError) as exc:
+            self.restart_note.setText(f"Not saved: {exc}")
+            return
+        self.settings = self._controller.settings.model_copy(update=values)
         self.accept()
