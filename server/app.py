@@ -15,8 +15,8 @@ from .config import Settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import Dashboard, create_dashboard_app
-from .hub.events import register_events
 from .hub.metrics import RelayMeter
+from .hub.namespace import HubNamespace
 from .logging_config import LOGGER_NAME
 from .wire.fanout import FanOutManager
 from .wire.socketio_server import HubSocketIOServer
@@ -67,8 +67,10 @@ def create_socketio_server(settings: Settings, manager: ConnectionManager | None
         json=FastJson,
         client_manager=FanOutManager(),
     )
-    register_events(sio, default_manager if manager is None else manager, settings,
-                    RelayMeter() if relays is None else relays)
+    hub = HubNamespace(default_manager if manager is None else manager, settings,
+                       RelayMeter() if relays is None else relays)
+    sio.register_namespace(hub)
+    sio.on_transport_upgrade(hub.transport_upgraded)
     return sio
 
 
