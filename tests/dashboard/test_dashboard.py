@@ -24,7 +24,6 @@ from helpers.support import hub_url, loopback_settings, running_hub
 
 from server.config import load_settings
 from server.dashboard.status import format_duration
-from server.hub.metrics import RATE_WINDOW_SECONDS, RelayMeter
 from server.network import lan_addresses
 from server.runtime.runner import HubServer
 
@@ -261,18 +260,6 @@ def test_a_token_set_by_the_user_is_used_and_not_saved(tmp_path, monkeypatch):
     hub = HubServer(load_settings(host="127.0.0.1", port=0, dashboard_token="mine"))
     assert hub.settings.dashboard_token == "mine"
     assert not path.exists()
-
-
-def test_relay_meter_rate_is_over_the_last_whole_seconds():
-    now = [100.0]
-    meter = RelayMeter(clock=lambda: now[0])
-    for _ in range(6):
-        meter.record()
-    assert meter.per_second() == 0  # the current second is not over yet
-    now[0] = 101.2
-    assert meter.per_second() == 6 / RATE_WINDOW_SECONDS
-    now[0] = 100.0 + RATE_WINDOW_SECONDS + 1
-    assert meter.per_second() == 0 and meter.total == 6
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
