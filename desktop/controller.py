@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal
 
-from server.config import Settings
+from server.config import Settings, ensure_dashboard_token
 from server.connections import ConnectionManager
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
@@ -135,7 +135,8 @@ class HubController(QObject):
         if self._state is State.RUNNING:
             return True
         self._set_state(State.STARTING)
-        hub = HubServer(self._settings, self.manager)
+        # The app is an entry point: a token generated here is kept for the next start.
+        hub = HubServer(ensure_dashboard_token(self._settings), self.manager)
         try:
             await hub.start()
         except PortInUseError as exc:

@@ -208,22 +208,34 @@ def save_config_file(values: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
-def ensure_dashboard_token(settings: Settings) -> Settings:
-    """``settings`` with a dashboard token, generating and saving one if the user set none.
+def with_dashboard_token(settings: Settings) -> Settings:
+    """``settings`` with a dashboard token: the user's, or a new one for this run only.
 
-    The LAN needs a token to see the dashboard, and the same token must survive restarts
-    (phones keep it in a cookie, the QR code shows it).  If the file cannot be written the
-    token still protects this run, and the failure is logged.
+    The LAN needs a token to see the dashboard.  Nothing is written here: keeping a
+    generated token is ``ensure_dashboard_token``'s, which only the entry points call.
     """
     if settings.dashboard_token is not None:
         return settings
-    token = secrets.token_urlsafe(DASHBOARD_TOKEN_BYTES)
+    return settings.model_copy(
+        update={"dashboard_token": secrets.token_urlsafe(DASHBOARD_TOKEN_BYTES)})
+
+
+def ensure_dashboard_token(settings: Settings) -> Settings:
+    """``settings`` with a dashboard token, generating and saving one if the user set none.
+
+    For the entry points (``run_server``, the desktop app): the same token must survive
+    restarts (phones keep it in a cookie, the QR code shows it).  If the file cannot be
+    written the token still protects this run, and the failure is logged.
+    """
+    if settings.dashboard_token is not None:
+        return settings
+    settings = with_dashboard_token(settings)
     try:
-        path = save_config_file({"dashboard_token": token})
+        path = save_config_file({"dashboard_token": settings.dashboard_token})
         logger.info("generated a dashboard token for other devices: dashboard_token in %s", path)
     except (OSError, SettingsError) as exc:
         logger.warning("dashboard token not saved, it lasts until the hub stops: %s", exc)
-    return settings.model_copy(update={"dashboard_token": token})
+    return settings
 
 
 @cache

@@ -11,16 +11,13 @@ differs.
 from __future__ import annotations
 
 import json
-import os
-import stat
-import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from helpers.support import hub_url, loopback_settings, running_hub
+from helpers.support import hub_url, running_hub
 
 from server.config import load_settings
 from server.dashboard.status import format_duration
@@ -241,17 +238,7 @@ async def next_event(events: AsyncIterator[tuple[str, Any]], name: str,
     raise AssertionError(f"the feed ended before a {name!r} event")
 
 
-# -- the token in the config file, and the meter -------------------------------------------------
-
-
-def test_a_token_is_generated_once_and_kept_in_the_config_file(tmp_path, monkeypatch):
-    path = tmp_path / "config.toml"
-    monkeypatch.setenv("SOCKETIO_CONFIG_FILE", str(path))
-    first = HubServer(loopback_settings()).settings.dashboard_token
-    assert first and len(first) >= 20
-    assert tomllib.loads(path.read_text())["dashboard_token"] == first
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert HubServer(loopback_settings()).settings.dashboard_token == first
+# -- the token, and durations --------------------------------------------------------------------
 
 
 def test_a_token_set_by_the_user_is_used_and_not_saved(tmp_path, monkeypatch):
