@@ -244,8 +244,12 @@ def _global_settings() -> Settings:
 
 
 def __getattr__(name: str) -> Settings:
-    # ``settings`` is read on first use, so that importing this module never fails
-    # and a bad value surfaces where the caller can report it.
+    """``settings``, the seed's API: ``load_settings()`` read once, on first use.
+
+    The same reading as every entry point's (defaults, the config file, ``SOCKETIO_*``),
+    and what ``app.create_app()`` serves with.  Read on first use, so that importing this
+    module never fails and a bad value surfaces where the caller can report it.
+    """
     if name == "settings":
         return _global_settings()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
