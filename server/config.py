@@ -14,6 +14,7 @@ import secrets
 import tempfile
 import tomllib
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -137,7 +138,7 @@ class _ConfigFileSource(TomlConfigSettingsSource):
         self.path = config_file_path()
         super().__init__(settings_cls, toml_file=self.path)
 
-    def _read_file(self, file_path: Path) -> dict[str, Any]:
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
         try:
             return super()._read_file(file_path)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
