@@ -125,8 +125,8 @@ class _EmbeddedUvicorn(uvicorn.Server):
 class HubServer:
     """One hub on one port: ``await start()``, ``await stop()``, and what it is doing.
 
-    It changes nothing outside itself: without a dashboard token in ``settings`` it makes
-    one for its own run, and keeping one in the config file is the entry points' job.
+    It writes no file: without a dashboard token in ``settings`` it makes one for its own
+    run, and keeping one in the config file is the entry points' job (``run_server``).
     """
 
     def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
