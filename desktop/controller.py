@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal
 
-from server.config import Settings, SettingsError, save_config_file
+from server.config import Settings, SettingsError, ensure_dashboard_token, save_config_file
 from server.connections import ConnectionManager
 from server.network import lan_addresses
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
@@ -171,7 +171,8 @@ class HubController(QObject):
         if self._state is State.RUNNING:
             return True
         self._set_state(State.STARTING)
-        hub = HubServer(self._settings, self.manager)
+        # The app is an entry point: a token generated here is kept for the next start.
+        hub = HubServer(ensure_dashboard_token(self._settings), self.manager)
         try:
             await hub.start()
         except PortInUseError as exc:

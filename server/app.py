@@ -16,8 +16,8 @@ from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import Dashboard, create_dashboard_app
 from .hosts import HostGuard
-from .hub.events import register_events
 from .hub.metrics import RelayMeter
+from .hub.namespace import HubNamespace
 from .logging_config import LOGGER_NAME
 from .wire.fanout import FanOutManager
 from .wire.socketio_server import HubSocketIOServer
@@ -46,10 +46,10 @@ class FastJson:
             return json.loads(text, **kwargs)
 
 
-def create_socketio_server(settings: Settings, manager: ConnectionManager | None = None,
-                           relays: RelayMeter | None = None) -> HubSocketIOServer:
-    """A Socket.IO server with the hub's handlers, keeping ``manager`` up to date and
-    counting what it relays in ``relays``."""
+def create_socketio_server(settings: Settings, manager: ConnectionManager,
+                           relays: RelayMeter) -> HubSocketIOServer:
+    """A Socket.IO server speaking the hub protocol (``HubNamespace``), keeping ``manager``
+    up to date and counting what it relays in ``relays``."""
     origins: list[str] | str | None = settings.cors_allowed_origins
     if origins == ["*"]:
         origins = "*"
@@ -68,8 +68,9 @@ def create_socketio_server(settings: Settings, manager: ConnectionManager | None
         json=FastJson,
         client_manager=FanOutManager(),
     )
-    register_events(sio, default_manager if manager is None else manager, settings,
-                    RelayMeter() if relays is None else relays)
+    hub = HubNamespace(manager, settings, relays)
+    sio.register_namespace(hub)
+    sio.on_transport_upgrade(hub.transport_upgraded)
     return sio
 
 
@@ -92,11 +93,14 @@ def build_hub(settings: Settings, manager: ConnectionManager) -> Hub:
     return Hub(sio, dashboard, HostGuard(both, lambda: settings))
 
 
-def create_app(settings: Settings | None = None,
-               manager: ConnectionManager | None = None) -> HostGuard:
-    """The whole hub as one ASGI app: Socket.IO at ``/socket.io/``, the dashboard elsewhere.
+def create_app() -> HostGuard:
+    """The seed's app factory: the whole hub as one ASGI app, Socket.IO at ``/socket.io/``
+    and the dashboard elsewhere, configured by ``config.settings`` and keeping
+    ``connections.manager`` equal to its clients.
 
-    With no arguments it is built from the global settings and the global manager.
+    Any ASGI server can serve it (``uvicorn --factory server.app:create_app``).  It is
+    ``build_hub``'s app, the one ``HubServer`` serves, with no second implementation; for
+    other settings or a registry of one's own, use ``HubServer``.  Nothing is written: with
+    no ``dashboard_token`` set, its dashboard answers this machine only.
     """
-    settings = config.settings if settings is None else settings
-    return build_hub(settings, default_manager if manager is None else manager).app
+    return build_hub(config.settings, default_manager).app

@@ -14,6 +14,7 @@ import secrets
 import tempfile
 import tomllib
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -158,7 +159,7 @@ class _ConfigFileSource(TomlConfigSettingsSource):
         self.path = config_file_path()
         super().__init__(settings_cls, toml_file=self.path)
 
-    def _read_file(self, file_path: Path) -> dict[str, Any]:
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
         try:
             return super()._read_file(file_path)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -229,22 +230,34 @@ def save_config_file(values: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
-def ensure_dashboard_token(settings: Settings) -> Settings:
-    """``settings`` with a dashboard token, generating and saving one if the user set none.
+def with_dashboard_token(settings: Settings) -> Settings:
+    """``settings`` with a dashboard token: the user's, or a new one for this run only.
 
-    The LAN needs a token to see the dashboard, and the same token must survive restarts
-    (phones keep it in a cookie, the QR code shows it).  If the file cannot be written the
-    token still protects this run, and the failure is logged.
+    The LAN needs a token to see the dashboard.  Nothing is written here: keeping a
+    generated token is ``ensure_dashboard_token``'s, which only the entry points call.
     """
     if settings.dashboard_token is not None:
         return settings
-    token = secrets.token_urlsafe(DASHBOARD_TOKEN_BYTES)
+    return settings.model_copy(
+        update={"dashboard_token": secrets.token_urlsafe(DASHBOARD_TOKEN_BYTES)})
+
+
+def ensure_dashboard_token(settings: Settings) -> Settings:
+    """``settings`` with a dashboard token, generating and saving one if the user set none.
+
+    For the entry points (``run_server``, the desktop app): the same token must survive
+    restarts (phones keep it in a cookie, the QR code shows it).  If the file cannot be
+    written the token still protects this run, and the failure is logged.
+    """
+    if settings.dashboard_token is not None:
+        return settings
+    settings = with_dashboard_token(settings)
     try:
-        path = save_config_file({"dashboard_token": token})
+        path = save_config_file({"dashboard_token": settings.dashboard_token})
         logger.info("generated a dashboard token for other devices: dashboard_token in %s", path)
     except (OSError, SettingsError) as exc:
         logger.warning("dashboard token not saved, it lasts until the hub stops: %s", exc)
-    return settings.model_copy(update={"dashboard_token": token})
+    return settings
 
 
 @cache
@@ -253,8 +266,12 @@ def _global_settings() -> Settings:
 
 
 def __getattr__(name: str) -> Settings:
-    # ``settings`` is read on first use, so that importing this module never fails
-    # and a bad value surfaces where the caller can report it.
+    """``settings``, the seed's API: ``load_settings()`` read once, on first use.
+
+    The same reading as every entry point's (defaults, the config file, ``SOCKETIO_*``),
+    and what ``app.create_app()`` serves with.  Read on first use, so that importing this
+    module never fails and a bad value surfaces where the caller can report it.
+    """
     if name == "settings":
         return _global_settings()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -138,4 +138,5 @@ class ConnectionManager:
 
 
 manager = ConnectionManager()
-"""The process-wide registry used when the app factory is not given one."""
+"""The seed's API: the registry ``app.create_app()`` keeps, a ``ConnectionManager`` like
+any other, written by the same handlers (``hub.namespace.HubNamespace``)."""

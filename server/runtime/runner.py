@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from ..app import build_hub
-from ..config import Settings, ensure_dashboard_token
+from ..config import Settings, ensure_dashboard_token, with_dashboard_token
 from ..connections import ConnectionManager
 from ..logging_config import log_loop_error
 from ..network import reachable_urls
@@ -123,10 +123,14 @@ class _EmbeddedUvicorn(uvicorn.Server):
 
 
 class HubServer:
-    """One hub on one port: ``await start()``, ``await stop()``, and what it is doing."""
+    """One hub on one port: ``await start()``, ``await stop()``, and what it is doing.
+
+    It writes no file: without a dashboard token in ``settings`` it makes one for its own
+    run, and keeping one in the config file is the entry points' job (``run_server``).
+    """
 
     def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
-        self.settings = ensure_dashboard_token(settings)
+        self.settings = with_dashboard_token(settings)
         self.manager = ConnectionManager() if manager is None else manager
         self._hub = build_hub(self.settings, self.manager)
         self.sio = self._hub.sio
@@ -246,6 +250,9 @@ class HubServer:
 
 def run_server(settings: Settings) -> None:
     """Serve headless until SIGINT or SIGTERM; raises ``PortInUseError`` if it cannot bind
-    and ``ServerCrashed`` if serving ends by itself."""
+    and ``ServerCrashed`` if serving ends by itself.
+
+    An entry point: a dashboard token it generates is kept in the config file.
+    """
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        runner.run(HubServer(settings).serve_until_signalled())
+        runner.run(HubServer(ensure_dashboard_token(settings)).serve_until_signalled())

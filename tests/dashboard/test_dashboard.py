@@ -11,9 +11,6 @@ differs.
 from __future__ import annotations
 
 import json
-import os
-import stat
-import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +22,6 @@ from helpers.support import hub_url, loopback_settings, running_hub
 
 from server.config import load_settings
 from server.dashboard.status import format_duration
-from server.hub.metrics import RATE_WINDOW_SECONDS, RelayMeter
 from server.network import lan_addresses
 from server.runtime.runner import HubServer
 
@@ -282,17 +278,7 @@ async def next_event(events: AsyncIterator[tuple[str, Any]], name: str,
     raise AssertionError(f"the feed ended before a {name!r} event")
 
 
-# -- the token in the config file, and the meter -------------------------------------------------
-
-
-def test_a_token_is_generated_once_and_kept_in_the_config_file(tmp_path, monkeypatch):
-    path = tmp_path / "config.toml"
-    monkeypatch.setenv("SOCKETIO_CONFIG_FILE", str(path))
-    first = HubServer(loopback_settings()).settings.dashboard_token
-    assert first and len(first) >= 20
-    assert tomllib.loads(path.read_text())["dashboard_token"] == first
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert HubServer(loopback_settings()).settings.dashboard_token == first
+# -- the token, and durations --------------------------------------------------------------------
 
 
 def test_a_token_set_by_the_user_is_used_and_not_saved(tmp_path, monkeypatch):
@@ -301,18 +287,6 @@ def test_a_token_set_by_the_user_is_used_and_not_saved(tmp_path, monkeypatch):
     hub = HubServer(load_settings(host="127.0.0.1", port=0, dashboard_token="mine"))
     assert hub.settings.dashboard_token == "mine"
     assert not path.exists()
-
-
-def test_relay_meter_rate_is_over_the_last_whole_seconds():
-    now = [100.0]
-    meter = RelayMeter(clock=lambda: now[0])
-    for _ in range(6):
-        meter.record()
-    assert meter.per_second() == 0  # the current second is not over yet
-    now[0] = 101.2
-    assert meter.per_second() == 6 / RATE_WINDOW_SECONDS
-    now[0] = 100.0 + RATE_WINDOW_SECONDS + 1
-    assert meter.per_second() == 0 and meter.total == 6
 
 
 @pytest.mark.parametrize(("seconds", "text"), [

@@ -213,3 +213,27 @@ def test_a_failing_listener_or_task_is_logged_and_the_server_keeps_serving(
 def test_every_state_has_an_icon(qapp) -> None:
     for state in State:
         assert not state_icon(state).pixmap(32, 32).isNull(), state
+
+
+def test_the_app_keeps_a_generated_dashboard_token_and_a_cleared_one_is_replaced(
+        qt_run: QtRun) -> None:
+    """The app is an entry point: the token it generates is saved, restarts serve it, and
+    clearing it in the settings makes (and saves) a new one, as the dialog promises."""
+    async def scenario() -> None:
+        async with running_app() as app:
+            token = app.controller.settings.dashboard_token
+            assert token and read_config_file()["dashboard_token"] == token
+            assert await app.controller.restart()
+            assert app.controller.settings.dashboard_token == token
+
+            app.actions.settings.trigger()
+            dialog = app.settings_dialog
+            assert dialog is not None
+            dialog.dashboard_token.setText("")
+            dialog.save()
+            await wait_until(lambda: app.controller.is_running
+                             and app.controller.settings.dashboard_token not in (None, token),
+                             message="a restart with a new token")
+            assert read_config_file()["dashboard_token"] == app.controller.settings.dashboard_token
+
+    qt_run(scenario())

@@ -10,8 +10,11 @@ import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 from helpers.clients import JsClient, PyClient
+
+from server.config import read_config_file
 
 LISTENING = b"serving Socket.IO and the dashboard at http://127.0.0.1:"
 
@@ -74,3 +77,29 @@ def test_version_and_help():
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode == 0
         assert "socketio-tray" in result.stdout or "SOCKETIO_" in result.stdout
+
+
+async def test_a_generated_dashboard_token_is_kept_and_served_on_the_next_start(
+        tmp_path, monkeypatch):
+    """``python -m server`` is an entry point: it keeps the token it generates, and the
+    next start lets the LAN in with that token (the LAN seen through a trusted proxy on
+    127.0.0.1, as tests/dashboard does)."""
+    config_file = tmp_path / "config.toml"
+    monkeypatch.setenv("SOCKETIO_CONFIG_FILE", str(config_file))
+    monkeypatch.setenv("SOCKETIO_TRUSTED_PROXIES", "127.0.0.1/32")
+    lan = {"x-forwarded-for": "192.168.1.50"}
+    tokens = []
+    for _ in range(2):
+        port = free_port()
+        process = await start_headless(port)
+        try:
+            token = read_config_file(config_file)["dashboard_token"]
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                assert (await http.get("/api/connections", headers=lan)).status_code == 401
+                bearer = {**lan, "authorization": f"Bearer {token}"}
+                assert (await http.get("/api/connections", headers=bearer)).status_code == 200
+            tokens.append(token)
+        finally:
+            process.terminate()
+            assert await asyncio.wait_for(process.wait(), 10) == 0
+    assert tokens[0] == tokens[1]

@@ -13,6 +13,7 @@ from server.config import (
     DEFAULT_PORT,
     SettingsError,
     config_file_path,
+    ensure_dashboard_token,
     load_settings,
     read_config_file,
     save_config_file,
@@ -120,3 +121,17 @@ def test_server_refuses_to_start_with_one_line_and_status_2(config_file: Path,
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert needle in lines[0] and "Traceback" not in result.stderr
+
+
+def test_the_entry_points_generate_a_dashboard_token_once_and_keep_it(
+        config_file: Path) -> None:
+    first = ensure_dashboard_token(load_settings()).dashboard_token
+    assert first and len(first) >= 20
+    assert read_config_file()["dashboard_token"] == first
+    assert config_file.stat().st_mode & 0o777 == 0o600
+    assert ensure_dashboard_token(load_settings()).dashboard_token == first
+
+
+def test_a_dashboard_token_set_by_the_user_is_used_and_not_saved(config_file: Path) -> None:
+    assert ensure_dashboard_token(load_settings(dashboard_token="mine")).dashboard_token == "mine"
+    assert not config_file.exists()

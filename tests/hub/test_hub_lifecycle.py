@@ -34,6 +34,19 @@ async def test_a_handler_that_raises_is_logged_and_the_hub_serves_on(hub, caplog
     await receiver.close()
 
 
+async def test_an_event_nobody_handles_gets_no_ack_and_the_next_one_is_answered(hub):
+    """As the reference server: no handler, no ack (python-socketio's namespaces would
+    acknowledge it empty).  Acks go out in the order the events came, so the join's ack
+    arriving first means the unknown event's was never sent."""
+    session = await WebSocket.open(hub)
+    await session.handshake()
+    await session.connect()
+    await session.send('421["no-such-event",1]')
+    await session.send('422["join","lab"]')
+    assert await session.recv() == '432[{"ok":true,"rooms":["lab"]}]'
+    await session.close()
+
+
 async def test_clients_connecting_during_a_stop_leave_no_ghosts():
     """Handshakes racing a stop are refused or closed; none stays in the registry."""
     async with running_hub() as hub:

@@ -1,0 +1,67 @@
+"""The hub's checks on what clients send: who may connect, which names and rooms are valid.
+
+I/O-free, so the protocol's handlers (``namespace.py``) read as the README's table and
+these rules read as one list.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from socketio.exceptions import ConnectionRefusedError as Refused
+
+from ..config import Settings
+from ..connections import ConnectionManager
+
+MAX_ROOM_LENGTH = 128
+MAX_NAME_LENGTH = 64
+MAX_USER_AGENT_LENGTH = 256
+
+
+def clean_text(value: str, limit: int) -> str:
+    """Drop control characters and cut to ``limit``: these strings reach logs and tables."""
+    return "".join(ch for ch in value if ch.isprintable())[:limit]
+
+
+def admit(auth: Any, settings: Settings, connected: int) -> str | None:
+    """The name a client gives in its auth payload, if it may connect.
+
+    Raises ``Refused``, whose message the client receives, when the payload is not an
+    object, the token is missing or wrong, the name is not a string, or ``connected``
+    clients already fill the hub.
+    """
+    if auth is not None and not isinstance(auth, Mapping):
+        raise Refused('auth must be an object: {"token": ..., "name": ...}')
+    auth = auth or {}
+    if settings.auth_token is not None:
+        token = auth.get("token")
+        if not isinstance(token, str) or not hmac.compare_digest(
+            token.encode(), settings.auth_token.encode()
+        ):
+            reason = "missing" if token is None else "wrong"
+            raise Refused(f"authentication failed: {reason} token")
+    name = auth.get("name")
+    if name is not None and not isinstance(name, str):
+        raise Refused("name must be a string")
+    if connected >= settings.max_connections:
+        raise Refused(f"server full: at most {settings.max_connections} clients may connect")
+    if name is None:
+        return None
+    return clean_text(name, MAX_NAME_LENGTH) or None
+
+
+def room_error(room: Any, manager: ConnectionManager) -> str | None:
+    """Why ``room`` cannot be joined, left or sent to; None if it can."""
+    if not isinstance(room, str):
+        return "room must be a string"
+    if not 1 <= len(room) <= MAX_ROOM_LENGTH:
+        return f"room must be 1 to {MAX_ROOM_LENGTH} characters long"
+    if not room.isprintable():
+        return "room must be printable text, without control characters"
+    if room in manager:
+        # python-socketio keeps each client in a room named after its sid, and sids are
+        # public (every relay carries "from"): joining one would intercept that client.
+        return "room name is reserved"
+    return None

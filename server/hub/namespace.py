@@ -1,0 +1,111 @@
+"""The hub protocol: what a LAN client can do once connected, one method a row of the
+README's table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import socketio
+
+from ..config import Settings
+from ..connections import Connection, ConnectionManager
+from ..network import client_ip, header_values
+from .admission import MAX_USER_AGENT_LENGTH, admit, clean_text, room_error
+from .metrics import RelayMeter
+
+logger = logging.getLogger(__name__)
+
+
+class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio has no types
+    """The hub's handlers on the default namespace, each called with the client's sid and
+    the event's arguments.
+
+    They keep ``manager`` equal to the live clients and count each relayed message in
+    ``relays`` (the dashboard shows the rate).  Every method named ``on_<event>`` answers
+    that event from any client: helpers must not be named so.
+    """
+
+    def __init__(self, manager: ConnectionManager, settings: Settings,
+                 relays: RelayMeter) -> None:
+        super().__init__("/")
+        self.manager = manager
+        self.settings = settings
+        self.relays = relays
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        # For an event without a method python-socketio's namespace returns None, which
+        # the server acknowledges (an empty ack); the server itself, like the reference,
+        # leaves an event nobody handles unanswered.  Keep the server's behaviour.
+        if not hasattr(self, f"on_{event}"):
+            return self.server.not_handled
+        return await super().trigger_event(event, *args)
+
+    def transport_upgraded(self, sid: str) -> None:
+        """For the server's transport-upgrade hook: the client has moved to websocket."""
+        self.manager.set_transport(sid, "websocket")
+
+    # -- the protocol ----------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        name = admit(auth, self.settings, self.manager.count())
+        scope = environ.get("asgi.scope", {})
+        agents = header_values(scope, b"user-agent")
+        connection = Connection(
+            sid=sid,
+            client_ip=client_ip(scope, self.settings.trusted_proxies),
+            transport=self.server.transport(sid),
+            user_agent=clean_text(agents[0], MAX_USER_AGENT_LENGTH) if agents else "",
+            name=name,
+        )
+        await self.save_session(sid, {"name": name})
+        self.manager.add(connection)
+        logger.info("client connected sid=%s ip=%s name=%r transport=%s",
+                    sid, connection.client_ip, name, connection.transport)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        if self.manager.remove(sid) is not None:
+            logger.info("client disconnected sid=%s reason=%s", sid, reason)
+
+    async def on_join(self, sid: str, room: Any = None) -> dict[str, Any]:
+        return await self._change_room(sid, room, enter=True)
+
+    async def on_leave(self, sid: str, room: Any = None) -> dict[str, Any]:
+        return await self._change_room(sid, room, enter=False)
+
+    async def on_message(self, sid: str, data: Any = None) -> None:
+        await self.emit("message", {"from": sid, "data": data}, skip_sid=sid)
+        self.relays.record()
+
+    async def on_room_message(self, sid: str, payload: Any = None) -> dict[str, Any]:
+        if not isinstance(payload, Mapping) or "room" not in payload:
+            return {"ok": False, "error": "expected {\"room\": ..., \"data\": ...}"}
+        room = payload["room"]
+        error = room_error(room, self.manager)
+        if error:
+            return {"ok": False, "error": error}
+        if room not in self._rooms_of(sid):
+            return {"ok": False, "error": f"not a member of room {room!r}: join it first"}
+        await self.emit("message", {"from": sid, "room": room, "data": payload.get("data")},
+                        room=room, skip_sid=sid)
+        self.relays.record()
+        return {"ok": True}
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _rooms_of(self, sid: str) -> list[str]:
+        connection = self.manager.get(sid)
+        return sorted(connection.rooms) if connection else []
+
+    async def _change_room(self, sid: str, room: Any, enter: bool) -> dict[str, Any]:
+        error = room_error(room, self.manager)
+        if error:
+            return {"ok": False, "error": error}
+        if enter:
+            await self.enter_room(sid, room)
+            self.manager.add_room(sid, room)
+        else:
+            await self.leave_room(sid, room)
+            self.manager.remove_room(sid, room)
+        return {"ok": True, "rooms": self._rooms_of(sid)}
