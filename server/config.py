@@ -34,6 +34,8 @@ APP_NAME = "socketio-tray"
 ENV_PREFIX = "SOCKETIO_"
 DEFAULT_PORT = 8765
 DASHBOARD_TOKEN_BYTES = 18  # 24 URL-safe characters: short enough for a QR code
+# A DNS label holds 63 bytes; mDNS appends "-2", "-3", ... to a name another hub holds.
+NODE_NAME_MAX_BYTES = 59
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,24 @@ class Settings(BaseSettings):
     dashboard_token: str | None = None
     trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(default_factory=list)
     max_connections: int = Field(10_000, ge=1, le=1_000_000)
+    discovery: bool = Field(True, description="advertise the hub on the LAN by mDNS/DNS-SD")
+    node_name: str | None = Field(
+        None, description="the name the hub is advertised and shown under; default "
+        "'socketio-tray on <host name>'")
+
+    @field_validator("node_name", mode="before")
+    @classmethod
+    def _check_node_name(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        if "." in value or any(not character.isprintable() for character in value):
+            raise ValueError("must be printable and without '.' (it becomes one DNS label)")
+        if len(value.encode()) > NODE_NAME_MAX_BYTES:
+            raise ValueError(f"must be at most {NODE_NAME_MAX_BYTES} bytes in UTF-8")
+        return value
 
     @field_validator("host")
     @classmethod
