@@ -33,7 +33,8 @@ class Advertiser:
     address) its caller names; see ``interfaces.advertised_interfaces``.
 
     ``name_in_use`` is the name actually announced: mDNS renames ``hub`` to ``hub-2``
-    when another hub holds it.  ``on_change`` is called after every change of state.
+    when another hub holds it.  ``on_change`` (settable later, e.g. to a Qt signal's
+    ``emit``) is called on the loop after every change of ``state`` or ``error``.
     """
 
     def __init__(self, name: str, *, auth_required: bool, version: str = __version__,
@@ -41,7 +42,7 @@ class Advertiser:
         self.name = name
         self.auth_required = auth_required
         self.version = version
-        self._on_change = on_change
+        self.on_change = on_change
         self._state = AdvertiserState.STOPPED
         self._error: str | None = None
         self._name_in_use: str | None = None
@@ -151,5 +152,5 @@ class Advertiser:
     def _set_state(self, state: AdvertiserState, error: str | None = None) -> None:
         changed = (state, error) != (self._state, self._error)
         self._state, self._error = state, error
-        if changed and self._on_change is not None:
-            self._on_change()
+        if changed and self.on_change is not None:
+            self.on_change()

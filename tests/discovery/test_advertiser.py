@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from helpers.clients import ConnectClient
-from helpers.mdns import LOOPBACK_ONLY, LoopbackBrowser, unique_name
+from helpers.mdns import LOOPBACK_ONLY, LoopbackBrowser, settled, unique_name
 from helpers.support import running_hub
 
 from server import __version__
@@ -31,7 +31,7 @@ async def test_a_running_hub_is_found_with_its_port_and_txt_but_not_its_token(
         advertiser = Advertiser(unique_name("hub"), auth_required=True)
         advertiser.start(advertised_interfaces(hub.settings.host), hub.port)
         try:
-            assert await advertiser.settled() is AdvertiserState.ADVERTISING
+            assert await settled(advertiser) is AdvertiserState.ADVERTISING
             assert advertiser.name_in_use == advertiser.name
             info = await seen.found(SOCKETIO, advertiser.name)
             dashboard = await seen.found(HTTP, advertiser.name)
@@ -54,7 +54,7 @@ async def test_the_service_is_withdrawn_with_goodbye_packets_on_stop() -> None:
                             on_change=lambda: changes.append(advertiser.state))
     async with LoopbackBrowser([SOCKETIO]) as seen:
         advertiser.start(LOOPBACK_ONLY, 8765)
-        await advertiser.settled()
+        await settled(advertiser)
         await seen.found(SOCKETIO, advertiser.name)
         await advertiser.stop()
         await seen.gone(SOCKETIO, advertiser.name)
@@ -69,9 +69,9 @@ async def test_a_second_hub_with_the_same_name_gets_a_distinct_one() -> None:
     async with LoopbackBrowser([SOCKETIO]) as seen:
         first.start(LOOPBACK_ONLY, 8765)
         try:
-            assert await first.settled() is AdvertiserState.ADVERTISING
+            assert await settled(first) is AdvertiserState.ADVERTISING
             second.start(LOOPBACK_ONLY, 8766)
-            assert await second.settled() is AdvertiserState.ADVERTISING
+            assert await settled(second) is AdvertiserState.ADVERTISING
             assert first.name_in_use == name
             assert second.name_in_use is not None and second.name_in_use != name
             assert second.name_in_use.startswith(name)
@@ -89,11 +89,11 @@ async def test_a_moved_hub_is_announced_again_at_its_new_port() -> None:
                             on_change=lambda: changes.append(advertiser.state))
     advertiser.start(LOOPBACK_ONLY, 8765)
     try:
-        await advertiser.settled()
+        await settled(advertiser)
         await advertiser.update(LOOPBACK_ONLY, 8765)  # unchanged: left alone
         assert changes == ["starting", "advertising"]
         await advertiser.update(LOOPBACK_ONLY, 9876)
-        assert await advertiser.settled() is AdvertiserState.ADVERTISING
+        assert await settled(advertiser) is AdvertiserState.ADVERTISING
         async with LoopbackBrowser([SOCKETIO]) as seen:
             info = await seen.found(SOCKETIO, advertiser.name)
     finally:
@@ -106,7 +106,7 @@ async def _failed_with_one_warning(advertiser: Advertiser, interfaces: list[str]
                                    caplog: pytest.LogCaptureFixture) -> str:
     with caplog.at_level(logging.WARNING, logger="server.discovery"):
         advertiser.start(interfaces, 8765)
-        state = await advertiser.settled()
+        state = await settled(advertiser)
     error = advertiser.error
     await advertiser.stop()
     assert state is AdvertiserState.FAILED

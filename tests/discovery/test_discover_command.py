@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from helpers.mdns import LOOPBACK_ONLY, unique_name
+from helpers.mdns import LOOPBACK_ONLY, settled, unique_name
 from helpers.support import running_hub
 
 from server import __version__
 from server.discovery import Advertiser, AdvertiserState, discover_main
 
-ON_LOOPBACK = ["--interface", "127.0.0.1", "--timeout", "1.5"]
+ON_LOOPBACK = ["--interface", "127.0.0.1", "--timeout", "2"]
 
 
 async def test_discover_finds_a_hub_on_loopback_and_exits_0(
@@ -26,7 +26,7 @@ async def test_discover_finds_a_hub_on_loopback_and_exits_0(
         advertiser = Advertiser(unique_name("found hub"), auth_required=False)
         advertiser.start(LOOPBACK_ONLY, port)
         try:
-            assert await advertiser.settled() is AdvertiserState.ADVERTISING
+            assert await settled(advertiser) is AdvertiserState.ADVERTISING
             status = await asyncio.to_thread(discover_main, ON_LOOPBACK)
         finally:
             await advertiser.stop()
@@ -36,7 +36,7 @@ async def test_discover_finds_a_hub_on_loopback_and_exits_0(
 
 
 async def test_discover_exits_1_when_no_hub_answers(capsys: pytest.CaptureFixture[str]) -> None:
-    status = await asyncio.to_thread(discover_main, ON_LOOPBACK)
+    status = await asyncio.to_thread(discover_main, ["--interface", "127.0.0.1", "--timeout", "1"])
     captured = capsys.readouterr()
     assert (status, captured.out) == (1, "")
     assert "no hub answered on 127.0.0.1" in captured.err

@@ -6,12 +6,15 @@ advertiser from the outside.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from types import TracebackType
 
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+from server.discovery import Advertiser, AdvertiserState
 
 from .support import wait_until
 
@@ -22,6 +25,12 @@ WITHIN = 15.0  # a hang guard: probing and answering take a second or two
 def unique_name(label: str) -> str:
     """A node name no other test run on this machine's loopback is using."""
     return f"{label} {uuid.uuid4().hex[:8]}"
+
+
+async def settled(advertiser: Advertiser) -> AdvertiserState:
+    """``advertiser.settled()``, failing the test rather than hanging."""
+    async with asyncio.timeout(WITHIN):
+        return await advertiser.settled()
 
 
 class LoopbackBrowser:
