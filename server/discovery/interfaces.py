@@ -54,8 +54,8 @@ def advertised_interfaces(bind_host: str) -> list[str]:
 
 
 def checked_interfaces(interfaces: Sequence[str]) -> list[str]:
-    """``interfaces`` as addresses, or ``ValueError``: an empty list or ``0.0.0.0`` would
-    make zeroconf use the system's default interfaces."""
+    """``interfaces`` as addresses, or ``ValueError``: an empty list would announce
+    nowhere, and ``0.0.0.0`` would leave the interface to the system's routing."""
     if not interfaces:
         raise ValueError("no interface to use for mDNS")
     checked = []
