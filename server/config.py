@@ -35,6 +35,8 @@ APP_NAME = "socketio-tray"
 ENV_PREFIX = "SOCKETIO_"
 DEFAULT_PORT = 8765
 DASHBOARD_TOKEN_BYTES = 18  # 24 URL-safe characters: short enough for a QR code
+# A DNS label holds 63 bytes; mDNS appends "-2", "-3", ... to a name another hub holds.
+NODE_NAME_MAX_BYTES = 59
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,24 @@ class Settings(BaseSettings):
     inspector_max_payload: int = Field(4096, ge=64, le=256 * 1024,
                                        description="payload bytes kept per entry; more is cut")
     inspector_payloads: bool = Field(True, description="keep payloads, not only metadata")
+    discovery: bool = Field(True, description="advertise the hub on the LAN by mDNS/DNS-SD")
+    node_name: str | None = Field(
+        None, description="the name the hub is advertised and shown under; default "
+        "'socketio-tray on <host name>'")
+
+    @field_validator("node_name", mode="before")
+    @classmethod
+    def _check_node_name(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        if "." in value or any(not character.isprintable() for character in value):
+            raise ValueError("must be printable and without '.' (it becomes one DNS label)")
+        if len(value.encode()) > NODE_NAME_MAX_BYTES:
+            raise ValueError(f"must be at most {NODE_NAME_MAX_BYTES} bytes in UTF-8")
+        return value
 
     @field_validator("host")
     @classmethod
