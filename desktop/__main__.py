@@ -13,6 +13,7 @@ import sys
 
 from server import __main__ as headless
 from server import cli
+from server.runtime.open_files import raise_open_files_limit
 from server.runtime.runner import skip_exit_collection
 
 
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return cli.EXIT_USAGE
     from .app import run_gui  # Qt is imported only when there is a screen to use it
 
+    raise_open_files_limit()
     status = run_gui(settings)
     skip_exit_collection()
     return status
