@@ -46,8 +46,9 @@ class ConnectionLimiter:
 
     def __init__(self, per_peer: int, total: int,
                  uncapped_peers: Sequence[IPNetwork] = ()) -> None:
-        self.per_peer = per_peer
         self.total = total
+        # No one address may take the whole cap, however low the open-files limit is.
+        self.per_peer = max(1, min(per_peer, total // 2))
         self._uncapped = tuple(uncapped_peers)
         self._peer_of: dict[Hashable, str] = {}
         self._per_peer_open: Counter[str] = Counter()

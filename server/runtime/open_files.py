@@ -15,9 +15,10 @@ if sys.platform != "win32":  # Windows has no such limit on sockets
 
 logger = logging.getLogger(__name__)
 
-# Where the hard limit is "unlimited", ask for this much rather than for infinity,
-# which macOS refuses.
+# Where the hard limit is "unlimited", ask for this much rather than for infinity; macOS
+# refuses more than OPEN_MAX (10,240) whatever the hard limit says, so that comes next.
 UNLIMITED_TARGET = 1_048_576
+OPEN_MAX_MACOS = 10_240
 
 
 def open_files_limit() -> int | None:
@@ -34,15 +35,21 @@ def raise_open_files_limit() -> int | None:
     if sys.platform == "win32":
         return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = UNLIMITED_TARGET if hard == resource.RLIM_INFINITY else hard
-    if soft != resource.RLIM_INFINITY and soft < target:
+    if soft == resource.RLIM_INFINITY:
+        logger.info("open-files limit: unlimited")
+        return None
+    highest = UNLIMITED_TARGET if hard == resource.RLIM_INFINITY else hard
+    error: Exception | None = None
+    for target in [t for t in (highest, OPEN_MAX_MACOS) if soft < t <= highest]:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         except (ValueError, OSError) as exc:
-            logger.warning("open-files limit stays at %d (could not raise it to %d: %s)",
-                           soft, target, exc)
-            return soft
+            error = exc
+            continue
         logger.info("open-files limit raised from %d to %d", soft, target)
         return target
-    logger.info("open-files limit: %s", "unlimited" if soft == resource.RLIM_INFINITY else soft)
-    return open_files_limit()
+    if error is not None:
+        logger.warning("open-files limit stays at %d (could not raise it: %s)", soft, error)
+    else:
+        logger.info("open-files limit: %d", soft)
+    return soft

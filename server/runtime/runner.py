@@ -184,11 +184,12 @@ class HubServer:
             logger.info("serving Socket.IO and the dashboard at %s", url)
 
     def _connection_limiter(self) -> ConnectionLimiter:
-        total = open_connections_cap(self.settings, open_files_limit())
-        logger.info("at most %d open connections, %d from one address", total,
-                    self.settings.max_connections_per_ip)
-        return ConnectionLimiter(self.settings.max_connections_per_ip, total,
-                                 self.settings.trusted_proxies)
+        limiter = ConnectionLimiter(self.settings.max_connections_per_ip,
+                                    open_connections_cap(self.settings, open_files_limit()),
+                                    self.settings.trusted_proxies)
+        logger.info("at most %d open connections, %d from one address", limiter.total,
+                    limiter.per_peer)
+        return limiter
 
     async def _serve(self, sock: socket.socket) -> None:
         assert self._uvicorn is not None

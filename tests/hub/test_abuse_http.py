@@ -157,5 +157,6 @@ async def test_idle_keep_alive_connection_is_closed() -> None:
             hub.port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HANG_GUARD)
         assert head.startswith(b"HTTP/1.1 200")
-        await asyncio.wait_for(reader.read(), HANG_GUARD)  # EOF: closed by the server
+        rest = await asyncio.wait_for(reader.read(), HANG_GUARD)  # EOF: closed by the server
+        assert b"408" not in rest  # by the keep-alive rule, not the header deadline
         writer.close()
