@@ -47,20 +47,25 @@ class SuppressRepeats(logging.Filter):
     then writes the next one with how many were dropped: ``... (repeated 812 times)``.
 
     Records are alike when logger, level, message template and exception type agree,
-    so a flood of one error is one line a window whatever its arguments.
+    so a flood of one error is one line a window whatever its arguments.  Only warnings
+    and errors are judged: what floods is a failure repeating, while every connect line
+    or DEBUG packet is worth having.
     """
 
     ATTRIBUTE = "socketio_tray_repeat_verdict"
     MAX_KEYS = 1_000  # forget quiet runs past this many, so the table stays small
 
-    def __init__(self, window: float = 10.0,
+    def __init__(self, window: float = 10.0, level: int = logging.WARNING,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.window = window
+        self.level = level
         self._clock = clock
         self._runs: dict[tuple[object, ...], list[float]] = {}  # key: [started, dropped]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < self.level:
+            return True
         verdict = getattr(record, self.ATTRIBUTE, None)
         if verdict is None:
             verdict = self._judge(record)

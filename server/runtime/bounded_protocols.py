@@ -96,9 +96,9 @@ class BoundedH11Protocol(H11Protocol):
         # IDLE: no complete request head yet.  A request being served (a long poll) is
         # past that and keeps its connection.
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            logger.info("closed a connection from %s: no request headers within %g s "
-                        "(http_header_timeout)", _peer_host(self.transport),
-                        self._header_timeout)
+            logger.warning("closed a connection from %s: no request headers within %g s "
+                           "(http_header_timeout)", _peer_host(self.transport),
+                           self._header_timeout)
             self.transport.write(HEADERS_TOO_SLOW)
             self.transport.close()
 

@@ -1,7 +1,9 @@
-"""No token reaches the log, even at DEBUG where every packet and URL is written."""
+"""The log is safe to keep: no token reaches it, even at DEBUG where every packet and URL
+is written, and a repeating failure is one line with a count, not a flood."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -12,7 +14,7 @@ import pytest
 from helpers.clients import ConnectRefused, JsClient, PyClient
 from helpers.support import LoggedProcess
 
-from server.log_filters import redact
+from server.log_filters import SuppressRepeats, redact
 
 AUTH_TOKEN = "auth-SECRET-4c1f9e"
 DASHBOARD_TOKEN = "dash-SECRET-77ab02"
@@ -67,3 +69,23 @@ def test_redaction_keeps_the_line_and_drops_the_secret(line: str, kept: str) -> 
     cleaned = redact(line)
     assert kept in cleaned
     assert "s3" not in cleaned and "\"k\"" not in cleaned
+
+
+def test_a_repeating_failure_is_written_once_per_window_with_its_count() -> None:
+    now = [0.0]
+    repeats = SuppressRepeats(window=10.0, clock=lambda: now[0])
+
+    def record(level: int, port: int) -> logging.LogRecord:
+        return logging.LogRecord("server.x", level, __file__, 1, "accept failed on %d",
+                                 (port,), None)
+
+    written = []
+    for second in range(30):  # 100 failures a second for 30 s
+        now[0] = float(second)
+        for port in range(100):
+            failure = record(logging.ERROR, port)
+            if repeats.filter(failure) and repeats.filter(failure):  # two handlers, one verdict
+                written.append(failure.getMessage())
+    assert written == ["accept failed on 0", "accept failed on 0 (repeated 999 times)",
+                       "accept failed on 0 (repeated 999 times)"]
+    assert all(repeats.filter(record(logging.INFO, port)) for port in range(100))
