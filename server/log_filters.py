@@ -13,11 +13,14 @@ import re
 import time
 from collections.abc import Callable
 
-# Query parameters and JSON members whose value is a credential: `?token=...` in a
-# page or websocket URL, `{"token": "..."}` in a Socket.IO CONNECT packet.
+# Query parameters and members whose value is a credential: `?token=...` in a page or
+# websocket URL, `{"token": "..."}` in a Socket.IO CONNECT packet or `{'token': ...}` in
+# a Python dict's repr.
 SECRET_NAMES = r"(?:auth_token|dashboard_token|access_token|token|password|secret)"
 QUERY_SECRET = re.compile(rf"(?i)([?&;]{SECRET_NAMES}=)[^&\s\"'#]*")
-JSON_SECRET = re.compile(rf"(?i)(\"{SECRET_NAMES}\"\s*:\s*)(\"(?:[^\"\\]|\\.)*\"|[^,}}\s]+)")
+JSON_SECRET = re.compile(
+    rf"(?i)([\"']{SECRET_NAMES}[\"']\s*:\s*)"
+    r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^,}\s]+)")
 # A Socket.IO CONNECT packet as python-engineio logs it: "0", an optional "/namespace,",
 # then the auth payload, which is the client's to fill with anything.
 CONNECT_PACKET = re.compile(r"(Received packet MESSAGE data 0(?:/[^,]*,)?)\S.*", re.DOTALL)

@@ -64,6 +64,7 @@ async def test_tokens_in_auth_and_urls_never_reach_a_debug_log(tmp_path: Path) -
      "?EIO=4&token=<redacted>&transport=websocket"),
     ("GET /?dashboard_token=s3 HTTP/1.1", "/?dashboard_token=<redacted> "),
     ("{'auth': 1, \"password\": \"s3\\\"x\"}", '"password": "<redacted>"}'),
+    ("auth={'token': 's3', 'name': 'n'}", "{'token': \"<redacted>\", 'name': 'n'}"),
 ])
 def test_redaction_keeps_the_line_and_drops_the_secret(line: str, kept: str) -> None:
     cleaned = redact(line)
