@@ -13,6 +13,7 @@ import sys
 
 from server import __main__ as headless
 from server import cli
+from server.runtime.open_files import raise_open_files_limit
 from server.runtime.runner import skip_exit_collection
 
 EXIT_MISSING_EXTRA = 2
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"socketio-tray: the desktop app needs {exc.name}: "
               "pip install 'socketio-tray[desktop]' (or run with --headless)", file=sys.stderr)
         return EXIT_MISSING_EXTRA
+
+    raise_open_files_limit()
     status = run_gui(settings)
     skip_exit_collection()
     return status

@@ -19,7 +19,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from server.config import APP_NAME, Settings
-from server.logging_config import ROOT_LOGGERS, log_loop_error
+from server.logging_config import ROOT_LOGGERS, install_log_filters, log_loop_error
 from server.runtime.signals import quit_on_signals
 
 from . import LOGGER_NAME
@@ -54,6 +54,7 @@ class DesktopApp(QObject):
         self.tray = TrayIcon(self.actions, self) if tray_available else None
         self.settings_dialog: SettingsDialog | None = None
         self.log_handler = QtLogHandler()
+        install_log_filters(self.log_handler)
         self.log_handler.line.connect(self.window.log_panel.appendPlainText)
         self._quit_requested = asyncio.Event()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from .cli import EXIT_USAGE, argument_parser, settings_from
+from .runtime.open_files import raise_open_files_limit
 from .runtime.runner import PortInUseError, ServerCrashed, run_server, skip_exit_collection
 
 
@@ -14,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from(parser.parse_args(argv))
     if settings is None:
         return EXIT_USAGE
+    raise_open_files_limit()
     try:
         run_server(settings)
         skip_exit_collection()

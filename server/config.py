@@ -87,6 +87,18 @@ class Settings(BaseSettings):
         "besides this machine's own addresses, names and .local name",
     )
     max_connections: int = Field(10_000, ge=1, le=1_000_000)
+    max_connections_per_ip: int = Field(
+        1_000, ge=1, le=1_000_000,
+        description="open TCP connections one peer address may hold; a trusted proxy "
+        "counts only against max_open_connections")
+    max_open_connections: int | None = Field(
+        None, ge=1, le=10_000_000,
+        description="open TCP connections in all; unset: 2 x max_connections + 1,000 "
+        "(a polling client holds two), never more than the open-files limit leaves")
+    http_header_timeout: float = Field(
+        10.0, gt=0, le=3600, description="seconds a connection has to send a request's headers")
+    http_keep_alive_timeout: float = Field(
+        5.0, gt=0, le=3600, description="seconds an idle keep-alive connection stays open")
     # The traffic inspector's journal (server/inspector): bounded in entries and in bytes.
     inspector: bool = Field(True, description="record the hub's traffic for the inspector")
     inspector_size: int = Field(10_000, ge=1, le=1_000_000, description="entries kept")
@@ -177,6 +189,8 @@ class _ConfigFileSource(TomlConfigSettingsSource):
 
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
         self.path = config_file_path()
+        if self.path.is_dir():  # pydantic-settings would skip it without a word
+            raise SettingsError(f"config file {self.path}: is a directory, not a file")
         super().__init__(settings_cls, toml_file=self.path)
 
     def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:

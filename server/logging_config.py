@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.handlers
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import platformdirs
 
 from .config import APP_NAME
+from .log_filters import RedactSecrets, SuppressRepeats
 
 LOGGER_NAME = "server"
 FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
@@ -19,6 +21,12 @@ FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 ROOT_LOGGERS = (LOGGER_NAME, "uvicorn")
 # The protocol libraries log a line per packet at INFO; keep them quiet unless debugging.
 CHATTY_LOGGERS = (f"{LOGGER_NAME}.socketio", f"{LOGGER_NAME}.engineio")
+# Shared by every handler the app installs (see log_filters): a flood is one line per
+# window and a record is judged once.  Repeats first: redaction rewrites the template.
+LOG_FILTERS = (SuppressRepeats(), RedactSecrets())
+# A log file rotates past this size, keeping this many older files: 10 MB at most.
+LOG_FILE_BYTES = 2_000_000
+LOG_FILE_BACKUPS = 4
 
 
 def default_log_file() -> Path:
@@ -37,11 +45,13 @@ def configure_logging(level: str = "INFO", log_file: Path | None = None) -> logg
         log_file = default_log_file()
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.set_name(LOGGER_NAME)
+    install_log_filters(handler)
 
     for name in ROOT_LOGGERS:
         logger = logging.getLogger(name)
@@ -55,6 +65,12 @@ def configure_logging(level: str = "INFO", log_file: Path | None = None) -> logg
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
     return logging.getLogger(LOGGER_NAME)
+
+
+def install_log_filters(handler: logging.Handler) -> None:
+    """Give ``handler`` the app's filters: no credentials, no floods."""
+    for log_filter in LOG_FILTERS:
+        handler.addFilter(log_filter)
 
 
 def log_loop_error(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -23,7 +23,10 @@ from ..config import Settings, ensure_dashboard_token, with_dashboard_token
 from ..connections import ConnectionManager
 from ..logging_config import log_loop_error
 from ..network import reachable_urls
+from .bounded_protocols import BoundedConfig
+from .connection_limits import ConnectionLimiter, open_connections_cap
 from .event_loop import new_event_loop
+from .open_files import open_files_limit
 from .signals import quit_on_signals
 
 logger = logging.getLogger(__name__)
@@ -160,16 +163,16 @@ class HubServer:
         sock = bind_socket(self.settings.host, self.settings.port)
         self._port = sock.getsockname()[1]
         self.sio.eio.accepting_sessions = True
-        config = uvicorn.Config(
+        config = BoundedConfig(
             self.app,
+            limiter=self._connection_limiter(),
+            header_timeout=self.settings.http_header_timeout,
+            timeout_keep_alive=self.settings.http_keep_alive_timeout,
             log_config=None,
             access_log=False,
             proxy_headers=False,  # we decide whom to believe: see network.client_ip
             server_header=False,
-            # Measured in tests/benchmarks: websockets-sansio gave about 30 % more echo
-            # round trips and 15 % less memory per connection than "websockets"
-            # (deprecated); deflate, uvicorn's default, costs throughput and memory.
-            ws="websockets-sansio",
+            # Deflate, uvicorn's default, costs throughput and memory (tests/benchmarks).
             ws_per_message_deflate=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             lifespan="off",
@@ -185,6 +188,14 @@ class HubServer:
         _tune_gc()
         for url in self.urls:
             logger.info("serving Socket.IO and the dashboard at %s", url)
+
+    def _connection_limiter(self) -> ConnectionLimiter:
+        limiter = ConnectionLimiter(self.settings.max_connections_per_ip,
+                                    open_connections_cap(self.settings, open_files_limit()),
+                                    self.settings.trusted_proxies)
+        logger.info("at most %d open connections, %d from one address", limiter.total,
+                    limiter.per_peer)
+        return limiter
 
     async def _serve(self, sock: socket.socket) -> None:
         assert self._uvicorn is not None

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from server.config import load_settings
+from server.config import Settings, load_settings
 from server.logging_config import configure_logging
 from server.runtime.event_loop import new_event_loop
 from server.runtime.runner import HubServer, skip_exit_collection
@@ -32,11 +32,18 @@ from server.runtime.runner import HubServer, skip_exit_collection
 TICK_MS = 16
 
 
+def bench_settings(port: int) -> Settings:
+    """The hub as the benchmark loads it: every client comes from 127.0.0.1, so the cap on
+    connections per address is lifted, and nothing is announced on the network."""
+    return load_settings(host="127.0.0.1", port=port, logger_level="WARNING",
+                         max_connections_per_ip=20_000, discovery=False)
+
+
 async def serve(port: int, ticks: list[float], start_ticking: bool) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    hub = HubServer(load_settings(host="127.0.0.1", port=port, logger_level="WARNING"))
+    hub = HubServer(bench_settings(port))
     await hub.start()
     if start_ticking:
         def tick() -> None:
@@ -63,7 +70,7 @@ def serve_desktop(port: int, ticks: list[float]) -> None:
     rows = {"peak": 0, "at_sigterm": None}
 
     async def run() -> None:
-        app = DesktopApp(load_settings(host="127.0.0.1", port=port, logger_level="WARNING"),
+        app = DesktopApp(bench_settings(port),
                          tray_available=False)
         table = app.window.table
 
