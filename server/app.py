@@ -61,6 +61,7 @@ def create_socketio_server(settings: Settings, manager: ConnectionManager | None
         cors_allowed_origins=origins,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
+        connect_timeout=settings.connect_timeout,
         max_http_buffer_size=settings.max_http_buffer_size,
         logger=logging.getLogger(f"{LOGGER_NAME}.socketio"),
         engineio_logger=logging.getLogger(f"{LOGGER_NAME}.engineio"),
