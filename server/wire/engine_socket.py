@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from engineio import async_socket, exceptions, packet
+from engineio.payload import Payload
 
 from .background import spawn
 from .engineio_packets import decode_engineio_packet, decode_engineio_payload
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from .engine_server import HubEngineServer
 
 logger = logging.getLogger(__name__)
+
+
+MAX_PACKETS_PER_POLL: int = Payload.max_decode_packets
+"""The most packets one polling reply carries: python-engineio's client refuses a payload
+of more ("Too many packets in payload") and drops the connection.  The rest wait for the
+next GET, which the client sends at once."""
 
 
 def _ms(seconds: float) -> int:
@@ -183,12 +190,12 @@ class HubEngineSocket(async_socket.AsyncSocket):
             if packets:
                 return packets
 
-    async def _take(self) -> list[packet.Packet]:
+    async def _take(self, limit: int | None = None) -> list[packet.Packet]:
         """python-engineio's ``AsyncSocket.poll`` without a task or a timer per wait.
 
-        Same results: the packets queued so far, ``[]`` after the closing ``None``,
-        ``QueueEmpty`` on timeout or cancellation.  A queue that already holds packets is
-        not waited on at all.
+        Same results: the packets queued so far (at most ``limit``), ``[]`` after the
+        closing ``None``, ``QueueEmpty`` on timeout or cancellation.  A queue that already
+        holds packets is not waited on at all.
         """
         queue = self.queue
         first = await self._next_packet() if queue.empty() else queue.get_nowait()
@@ -196,7 +203,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
         if first is None:
             return []
         packets = [first]
-        while not queue.empty():
+        while not queue.empty() and (limit is None or len(packets) < limit):
             pkt = queue.get_nowait()
             queue.task_done()
             if pkt is None:
@@ -292,7 +299,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
             raise exceptions.EngineIOError("overlapping GET")
         self._get_pending = True
         try:
-            return await self._take()
+            return await self._take(MAX_PACKETS_PER_POLL)
         except exceptions.QueueEmpty:
             await self.drop(self.server.reason.TRANSPORT_ERROR)
             raise
