@@ -52,22 +52,38 @@ class _CheckedWebSocket:
     async def close(self) -> None:
         await self._ws.close()
 
-    async def wait(self) -> str | bytes:
-        frame = await self._ws.wait()
+    async def wait(self) -> str | bytes | None:
+        """The next frame; None once the websocket is gone or the session dropped."""
+        try:
+            frame: str | bytes | None = await self._ws.wait()
+        except OSError:  # python-engineio's driver: the client went away
+            return self._gone()
         if frame is None:
             return frame
         if len(frame) > self._socket.server.max_http_buffer_size:
             await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
-            raise OSError("frame too large")
+            return self._gone()
         try:
             decode_engineio_packet(frame)
         except ValueError:
             await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
-            raise OSError("malformed packet") from None
+            return self._gone()
         return frame
 
+    def _gone(self) -> str | bytes | None:
+        """No more frames: None, python-engineio's "closed by the client", once upgraded.
 
-class HubEngineSocket(async_socket.AsyncSocket):
+        python-engineio's driver raises ``OSError``; the exception, kept by the task that
+        waited, held that task's frames and through them the whole session in a reference
+        cycle, so every closed websocket session was left to the cyclic garbage collector.
+        During an upgrade python-engineio expects the exception (and rarely gets it).
+        """
+        if not self._socket.upgraded:
+            raise OSError("websocket closed")
+        return None
+
+
+class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untyped library
     """An Engine.IO session that keeps the reference server's rules."""
 
     _ping_timer: asyncio.TimerHandle | None = None
@@ -75,6 +91,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
     _wait_watchdog: asyncio.TimerHandle | None = None
     _waiter: asyncio.Task[Any] | None = None
     _waiting_since: float | None = None
+    last_ping: float | None = None  # python-engineio's, set in its __init__
     _expired_waiter: asyncio.Task[Any] | None = None
     _websocket: Any = None
     _get_pending = False
@@ -87,9 +104,9 @@ class HubEngineSocket(async_socket.AsyncSocket):
         socket.__class__ = cls
         socket.__dict__["_upgraded"] = upgraded
 
-    @property  # type: ignore[override]
+    @property
     def upgraded(self) -> bool:
-        return self.__dict__.get("_upgraded", False)
+        return bool(self.__dict__.get("_upgraded", False))
 
     @upgraded.setter
     def upgraded(self, value: bool) -> None:
@@ -127,6 +144,8 @@ class HubEngineSocket(async_socket.AsyncSocket):
             self._stop_watchdog()
         self._cancel_pong_deadline()
         await super().close(wait=wait, abort=abort, reason=reason)
+        if self.closed and self.server.sockets.get(self.sid) is self:
+            del self.server.sockets[self.sid]  # python-engineio's sweep task did this
 
     # -- heartbeat
 
@@ -244,7 +263,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
 
     @property
     def _wait_limit(self) -> float:
-        return self.server.ping_interval + self.server.ping_timeout
+        return float(self.server.ping_interval + self.server.ping_timeout)
 
     def _check_wait(self) -> None:
         """The watchdog: end a wait that reached the bound, or look again when it will."""
