@@ -33,7 +33,7 @@ class _Held:
         self.sends: list[Callable[[], Awaitable[None]]] = []
 
 
-class HubSocketIOServer(socketio.AsyncServer):
+class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
     """python-socketio's server on the corrected Engine.IO server.
 
     ``connect_timeout`` (seconds): how long a session may go without joining any
