@@ -20,6 +20,8 @@ from .socketio_packets import ProtocolError, parse_socketio_packet
 logger = logging.getLogger(__name__)
 
 _STOCK_DISPATCH = socketio.AsyncNamespace.trigger_event
+"""python-socketio's dispatch to ``on_<event>`` methods; a namespace class that overrides
+it chooses its handlers itself, and its events are not checked here."""
 
 CONNECT_TIMEOUT = 45.0
 """Seconds a session may take to join a namespace: the reference server's default."""

@@ -20,7 +20,6 @@ from helpers.support import hub_url, running_hub, wait_until
 
 from server.runtime.runner import HubServer
 
-
 Opened = tuple[str, Callable[[], Awaitable[None]]]
 """A session's Engine.IO sid, and how to close it."""
 
