@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from server.config import APP_NAME, Settings
 from server.logging_config import ROOT_LOGGERS, install_log_filters, log_loop_error
+from server.runtime.runner import tune_gc
 from server.runtime.signals import quit_on_signals
 
 from . import LOGGER_NAME
@@ -80,6 +81,7 @@ class DesktopApp(QObject):
                     logger.info("no system tray here: the window holds every command")
                     self.window.bring_forward()
                 await self.controller.start()
+                tune_gc()
                 await self._quit_requested.wait()
                 await self._shutdown()
         finally:

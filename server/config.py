@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     logger_level: LogLevel = "INFO"
     ping_interval: float = Field(25.0, gt=0, le=3600)
     ping_timeout: float = Field(20.0, gt=0, le=3600)
+    connect_timeout: float = Field(
+        45.0, gt=0, le=3600,
+        description="seconds a new connection may take to join a namespace (the reference "
+        "server's connectTimeout, independent of the heartbeat)")
     max_http_buffer_size: int = Field(1_000_000, ge=1024, le=100_000_000)
     cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -10,6 +10,7 @@ from typing import Any
 import engineio
 from engineio import async_socket, packet
 
+from .asgi_request import translate_request
 from .engine_socket import HubEngineSocket
 
 # The reference server's error codes, sent as the body of its 400 answers.
@@ -38,14 +39,25 @@ class _SessionTable(dict[str, async_socket.AsyncSocket]):
         super().__setitem__(sid, socket)
 
 
-class HubEngineServer(engineio.AsyncServer):
+class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped library
     """python-engineio's server with the hub's corrections."""
 
     on_upgrade: Callable[[str], None] | None = None
     """Called with the Engine.IO sid once a session runs on websocket."""
+    _async: dict[str, Any]
+    """python-engineio's table of its async driver's functions."""
     accepting_sessions: bool = True
     """False while the hub stops: new handshakes are refused, open sessions still served
     (their close packets must get out)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No sweep task: each session's own timers enforce the heartbeat (see
+        # HubEngineSocket), and a closed session leaves the table as it closes.  The sweep
+        # checked nothing here, and its copy of the table kept every closed session alive
+        # for up to ``ping_timeout``.
+        super().__init__(*args, **{**kwargs, "monitor_clients": False})
+        # This server's own copy of the driver table: see asgi_request.
+        self._async = {**self._async, "translate_request": translate_request}
 
     @property
     def sockets(self) -> _SessionTable:
@@ -112,7 +124,8 @@ class HubEngineServer(engineio.AsyncServer):
     @staticmethod
     def _query_sid(scope: dict[str, Any]) -> str | None:
         query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        return query.get("sid", [None])[0]
+        sids = query.get("sid")
+        return sids[0] if sids else None
 
     async def _refuse(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
                       send: Callable[[dict[str, Any]], Awaitable[None]],
@@ -141,7 +154,8 @@ class HubEngineServer(engineio.AsyncServer):
             # The reference answers a successful POST "ok"; python-engineio said "OK".
             return {"status": "200 OK", "headers": [("Content-Type", "text/html")],
                     "response": b"ok"}
-        return super()._ok(packets, headers, jsonp_index)
+        response: dict[str, Any] = super()._ok(packets, headers, jsonp_index)
+        return response
 
     def send_close_packets(self) -> list[async_socket.AsyncSocket]:
         """Queue every session's close packet and forget the sessions; they are returned

@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from engineio import async_socket, exceptions, packet
+from engineio.payload import Payload
 
 from .background import spawn
 from .engineio_packets import decode_engineio_packet, decode_engineio_payload
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from .engine_server import HubEngineServer
 
 logger = logging.getLogger(__name__)
+
+
+MAX_PACKETS_PER_POLL: int = Payload.max_decode_packets
+"""The most packets one polling reply carries: python-engineio's client refuses a payload
+of more ("Too many packets in payload") and drops the connection.  The rest wait for the
+next GET, which the client sends at once."""
 
 
 def _ms(seconds: float) -> int:
@@ -45,22 +52,38 @@ class _CheckedWebSocket:
     async def close(self) -> None:
         await self._ws.close()
 
-    async def wait(self) -> str | bytes:
-        frame = await self._ws.wait()
+    async def wait(self) -> str | bytes | None:
+        """The next frame; None once the websocket is gone or the session dropped."""
+        try:
+            frame: str | bytes | None = await self._ws.wait()
+        except OSError:  # python-engineio's driver: the client went away
+            return self._gone()
         if frame is None:
             return frame
         if len(frame) > self._socket.server.max_http_buffer_size:
             await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
-            raise OSError("frame too large")
+            return self._gone()
         try:
             decode_engineio_packet(frame)
         except ValueError:
             await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
-            raise OSError("malformed packet") from None
+            return self._gone()
         return frame
 
+    def _gone(self) -> str | bytes | None:
+        """No more frames: None, python-engineio's "closed by the client", once upgraded.
 
-class HubEngineSocket(async_socket.AsyncSocket):
+        python-engineio's driver raises ``OSError``; the exception, kept by the task that
+        waited, held that task's frames and through them the whole session in a reference
+        cycle, so every closed websocket session was left to the cyclic garbage collector.
+        During an upgrade python-engineio expects the exception (and rarely gets it).
+        """
+        if not self._socket.upgraded:
+            raise OSError("websocket closed")
+        return None
+
+
+class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untyped library
     """An Engine.IO session that keeps the reference server's rules."""
 
     _ping_timer: asyncio.TimerHandle | None = None
@@ -68,6 +91,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
     _wait_watchdog: asyncio.TimerHandle | None = None
     _waiter: asyncio.Task[Any] | None = None
     _waiting_since: float | None = None
+    last_ping: float | None = None  # python-engineio's, set in its __init__
     _expired_waiter: asyncio.Task[Any] | None = None
     _websocket: Any = None
     _get_pending = False
@@ -80,9 +104,9 @@ class HubEngineSocket(async_socket.AsyncSocket):
         socket.__class__ = cls
         socket.__dict__["_upgraded"] = upgraded
 
-    @property  # type: ignore[override]
+    @property
     def upgraded(self) -> bool:
-        return self.__dict__.get("_upgraded", False)
+        return bool(self.__dict__.get("_upgraded", False))
 
     @upgraded.setter
     def upgraded(self, value: bool) -> None:
@@ -120,6 +144,8 @@ class HubEngineSocket(async_socket.AsyncSocket):
             self._stop_watchdog()
         self._cancel_pong_deadline()
         await super().close(wait=wait, abort=abort, reason=reason)
+        if self.closed and self.server.sockets.get(self.sid) is self:
+            del self.server.sockets[self.sid]  # python-engineio's sweep task did this
 
     # -- heartbeat
 
@@ -183,12 +209,12 @@ class HubEngineSocket(async_socket.AsyncSocket):
             if packets:
                 return packets
 
-    async def _take(self) -> list[packet.Packet]:
+    async def _take(self, limit: int | None = None) -> list[packet.Packet]:
         """python-engineio's ``AsyncSocket.poll`` without a task or a timer per wait.
 
-        Same results: the packets queued so far, ``[]`` after the closing ``None``,
-        ``QueueEmpty`` on timeout or cancellation.  A queue that already holds packets is
-        not waited on at all.
+        Same results: the packets queued so far (at most ``limit``), ``[]`` after the
+        closing ``None``, ``QueueEmpty`` on timeout or cancellation.  A queue that already
+        holds packets is not waited on at all.
         """
         queue = self.queue
         first = await self._next_packet() if queue.empty() else queue.get_nowait()
@@ -196,7 +222,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
         if first is None:
             return []
         packets = [first]
-        while not queue.empty():
+        while not queue.empty() and (limit is None or len(packets) < limit):
             pkt = queue.get_nowait()
             queue.task_done()
             if pkt is None:
@@ -237,7 +263,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
 
     @property
     def _wait_limit(self) -> float:
-        return self.server.ping_interval + self.server.ping_timeout
+        return float(self.server.ping_interval + self.server.ping_timeout)
 
     def _check_wait(self) -> None:
         """The watchdog: end a wait that reached the bound, or look again when it will."""
@@ -292,7 +318,7 @@ class HubEngineSocket(async_socket.AsyncSocket):
             raise exceptions.EngineIOError("overlapping GET")
         self._get_pending = True
         try:
-            return await self._take()
+            return await self._take(MAX_PACKETS_PER_POLL)
         except exceptions.QueueEmpty:
             await self.drop(self.server.reason.TRANSPORT_ERROR)
             raise

@@ -15,7 +15,7 @@ from typing import Any
 import socketio
 
 
-class RoomIndexManager(socketio.AsyncManager):
+class RoomIndexManager(socketio.AsyncManager):  # type: ignore[misc]  # untyped library
     """python-socketio's in-memory manager; a client's rooms are looked up, not searched."""
 
     def __init__(self) -> None:

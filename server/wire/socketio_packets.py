@@ -13,6 +13,13 @@ from socketio import packet as sio_packet
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
                              "newListener", "removeListener"})
 MAX_ACK_ID_DIGITS = 15  # beyond this a JavaScript peer cannot represent the id exactly
+MAX_NESTING = 100
+"""The deepest nesting of arrays and objects in a packet's data (an event's own array is
+the first level).  Deeper payloads were accepted, then the relay's re-encoding raised
+RecursionError (from about 490 levels): the message was lost with a long traceback.
+Real messages nest a handful of levels; 100, with the relay's two levels of wrapping, stays
+well inside orjson's limit for writing (255) and Python's recursion limit.  The reference
+server has no limit of its own."""
 
 
 class ProtocolError(ValueError):
@@ -46,6 +53,8 @@ def parse_socketio_packet(encoded: str) -> tuple[int, int, str, int | None, Any]
     ack_id = int(rest[:digits]) if digits else None
     rest = rest[digits:]
     data = _loads(rest) if rest else None
+    if rest.count("[") + rest.count("{") > MAX_NESTING:  # else it cannot nest that deep
+        _check_nesting(data)
     _check_payload(kind, attachments, ack_id, data)
     return kind, attachments, namespace, ack_id, data
 
@@ -61,6 +70,19 @@ def _loads(text: str) -> Any:
         return json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise ProtocolError("invalid payload") from None
+
+
+def _check_nesting(data: Any) -> None:
+    """``ProtocolError`` when ``data`` nests deeper than ``MAX_NESTING``; no recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, (list, dict)) else []
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, (list, dict)):
+                if depth == MAX_NESTING:
+                    raise ProtocolError(f"payload nested deeper than {MAX_NESTING} levels")
+                stack.append((child, depth + 1))
 
 
 def _check_payload(kind: int, attachments: int, ack_id: int | None, data: Any) -> None:

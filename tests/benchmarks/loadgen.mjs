@@ -8,6 +8,10 @@
 //   {"op": "broadcast", "messages", "per_s", "timeout_s"}  the first client sends
 //                                        "message", all others receive it (per_s 0: burst)
 //                                        -> {expected, delivered, per_s, p50_ms, p99_ms}
+//   {"op": "churn", "url", "n", "abrupt_every"}  n clients connect and leave again, at most
+//                                        RAMP_IN_FLIGHT at once; every abrupt_every-th drops
+//                                        its TCP connection without a close -> {ms, connected,
+//                                        failed, abrupt}
 //   {"op": "close"}                      disconnect every client -> {}
 // Bounded: every wait has a timeout and the process ends itself after MAX_LIFETIME_MS.
 import { createInterface } from "node:readline";
@@ -49,6 +53,28 @@ async function ramp({ url, n }) {
   }
   await Promise.all(Array.from({ length: Math.min(RAMP_IN_FLIGHT, n) }, worker));
   return { ms: now() - started, connected: clients.length, failed };
+}
+
+async function churn({ url, n, abrupt_every }) {
+  const started = now();
+  let next = 0, connected = 0, failed = 0, abrupt = 0;
+  async function worker() {
+    while (next < n) {
+      next += 1;
+      const index = next;
+      const socket = await connectOne(url);
+      if (!socket) { failed += 1; continue; }
+      connected += 1;
+      if (abrupt_every && index % abrupt_every === 0) {
+        socket.io.engine.transport.ws.terminate(); // the ws package: no close frame
+        abrupt += 1;
+      } else {
+        socket.close();
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(RAMP_IN_FLIGHT, n) }, worker));
+  return { ms: now() - started, connected, failed, abrupt };
 }
 
 const call = (socket, event, arg) => socket.timeout(10000).emitWithAck(event, arg);
@@ -109,7 +135,7 @@ async function close() {
   return {};
 }
 
-const ops = { ramp, echo, broadcast, close };
+const ops = { ramp, echo, broadcast, churn, close };
 const lines = createInterface({ input: process.stdin });
 (async () => {
   for await (const line of lines) {

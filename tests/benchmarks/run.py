@@ -1,13 +1,16 @@
 """The benchmark: the same Node socket.io-client load against each server, interleaved.
 
     python tests/benchmarks/run.py [--rounds 3] [--servers desktop,headless,reference,stock]
-                                   [--quick]
+                                   [--quick] [--churn-only]
 
-Each round runs every server in turn (A B C D, A B C D, ...), each through two sessions
-with a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000
-clients, memory per idle connection, a broadcast of 200 messages to those 1,000 clients
-in a burst and then paced at 10/s, and the time from SIGTERM to the process's exit with
-1,000 clients connected; (2) a ramp to 5,000 clients.  Every server runs a 16 ms timer
+Each round runs every server in turn (A B C D, A B C D, ...), each through sessions with
+a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000 clients,
+memory per idle connection, a broadcast of 200 messages to those 1,000 clients in a burst
+and then paced at 10/s, and the time from SIGTERM to the process's exit with 1,000
+clients connected; (2) a ramp to 5,000 clients; (3) in the first round only, churn:
+rounds of thousands of clients that connect and leave again, one in four dropping its
+TCP connection without a close, with the server's RSS after each round (it must stay
+flat: closed sessions must not pile up as garbage).  Every server runs a 16 ms timer
 (the desktop a QTimer); its largest and p99 gap are taken within each scenario.
 Medians over the rounds, with ratios to the reference Node server, are written to
 results/<date>.json and results/<date>.md.  127.0.0.1 only; every wait is bounded.
@@ -47,10 +50,11 @@ READY_TIMEOUT_S = 30
 EXIT_TIMEOUT_S = 15
 COMMAND_TIMEOUT_S = 180
 FULL = {"echo_clients": 100, "echo_s": 10, "ramp": 1000, "big_ramp": 5000, "messages": 200,
-        "paced_per_s": 10, "broadcast_timeout_s": 30}
+        "paced_per_s": 10, "broadcast_timeout_s": 30, "churn_rounds": 3, "churn_connects": 4000}
 QUICK = {"echo_clients": 20, "echo_s": 2, "ramp": 100, "big_ramp": 300, "messages": 20,
-         "paced_per_s": 10, "broadcast_timeout_s": 10}
-
+         "paced_per_s": 10, "broadcast_timeout_s": 10, "churn_rounds": 2, "churn_connects": 300}
+CHURN_ABRUPT_EVERY = 4
+SETTLE_S = 1  # after a round of churn: the last closes reach the server
 
 def free_port() -> int:
     import socket
@@ -138,7 +142,8 @@ class Session:
         return {phase: gaps(ticks, *window) for phase, window in self.windows.items()}
 
 
-def run_server(server: str, plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
+def run_server(server: str, plan: dict[str, Any], workdir: Path,
+               churn: bool) -> dict[str, Any]:
     result: dict[str, Any] = {}
     session = Session(server, workdir)
     try:
@@ -168,7 +173,29 @@ def run_server(server: str, plan: dict[str, Any], workdir: Path) -> dict[str, An
     finally:
         session.stop()
     result["timer"].update(session.timer_gaps())
+    if churn:
+        result["churn"] = run_churn(server, plan, workdir)
     return result
+
+
+def run_churn(server: str, plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Rounds of clients connecting and leaving; the server's RSS (MiB) before and after each."""
+    session = Session(server, workdir)
+    try:
+        url = f"http://127.0.0.1:{session.port}"
+        time.sleep(SETTLE_S)
+        rss = [rss_kib(session.server.pid) / 1024]
+        failed = 0
+        for _ in range(plan["churn_rounds"]):
+            reply = session.command(None, op="churn", url=url, n=plan["churn_connects"],
+                                    abrupt_every=CHURN_ABRUPT_EVERY)
+            failed += reply["failed"]
+            time.sleep(SETTLE_S)
+            rss.append(rss_kib(session.server.pid) / 1024)
+    finally:
+        session.stop()
+    return {"rss_mib": rss, "first_mib": rss[1], "last_mib": rss[-1],
+            "growth_mib": rss[-1] - rss[1], "failed": failed}
 
 
 # -- figures ----------------------------------------------------------------------------
@@ -198,6 +225,11 @@ ROWS: list[tuple[str, tuple[str, ...], str, bool]] = [
     ("16 ms timer during 5,000 ramp: largest gap (ms)", ("timer", "big_connect", "max_ms"),
      "{:.0f}", False),
     ("shutdown with 1,000 connected (s)", ("shutdown_s",), "{:.2f}", False),
+    ("churn: RSS after the first round (MiB)", ("churn", "first_mib"), "{:.0f}", False),
+    ("churn: RSS after the last round (MiB)", ("churn", "last_mib"), "{:.0f}", False),
+    ("churn: growth from the first round to the last (MiB)", ("churn", "growth_mib"),
+     "{:.0f}", False),
+    ("churn: failed connects", ("churn", "failed"), "{:.0f}", False),
 ]
 
 
@@ -291,6 +323,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the harness")
+    parser.add_argument("--churn-only", action="store_true",
+                        help="only the churn scenario (memory under connects and closes)")
     args = parser.parse_args()
     servers = args.servers.split(",")
     plan = QUICK if args.quick else FULL
@@ -306,7 +340,9 @@ def main() -> None:
             for server in servers:
                 print(f"round {number}: {server}", file=sys.stderr, flush=True)
                 try:
-                    this_round[server] = run_server(server, plan, Path(workdir))
+                    this_round[server] = (
+                        {"churn": run_churn(server, plan, Path(workdir))} if args.churn_only
+                        else run_server(server, plan, Path(workdir), churn=number == 1))
                 except RuntimeError as exc:  # a failed server leaves a gap in its column
                     print(f"  {server} failed: {exc}", file=sys.stderr)
             rounds.append(this_round)
@@ -314,7 +350,8 @@ def main() -> None:
     table = medians(rounds, servers)
     paired = paired_ratios(rounds)
     RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / (meta["date"] + ("-quick" if args.quick else ""))
+    stem = RESULTS / (meta["date"] + ("-quick" if args.quick else "")
+                      + ("-churn" if args.churn_only else ""))
     stem.with_suffix(".json").write_text(json.dumps(
         {"meta": meta, "rounds": rounds, "medians": table, "desktop_to_headless": paired},
         indent=1) + "\n")

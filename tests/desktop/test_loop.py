@@ -8,10 +8,10 @@ one difference, due timers first, is tested against it too.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -89,17 +89,19 @@ def test_call_later_does_not_fire_early(loop):
 
 
 def test_an_earlier_timer_is_not_held_back_by_a_later_one(loop):
-    order: list[str] = []
+    fired_before_late: list[bool] = []
 
     async def main() -> None:
-        loop.call_later(0.5, order.append, "late")
-        await asyncio.sleep(0)  # the batch ends with the Qt timer armed for 0.5 s
+        late = loop.call_later(5, lambda: None)
+        await asyncio.sleep(0)  # the batch ends with the Qt timer armed for 5 s
         done = loop.create_future()
-        loop.call_later(0.01, done.set_result, "early")
-        order.append(await asyncio.wait_for(done, 0.2))
+        loop.call_later(0.01, done.set_result, None)
+        await asyncio.wait_for(done, 10)
+        fired_before_late.append(loop.time() < late.when())
+        late.cancel()
 
     run(loop, main)
-    assert order == ["early"]
+    assert fired_before_late == [True]
 
 
 def test_cancelled_callbacks_and_timers_never_run(loop):
@@ -246,66 +248,93 @@ def test_a_timer_due_during_a_long_iteration_runs_first_in_the_next(loop):
         assert order == ["queued", "socket", "timer"]
 
 
+def qt_ticks_into(events: list[str]) -> QTimer:
+    """A Qt timer that fires on each pass of Qt's own event loop, noting ``"qt"``."""
+    qt_timer = QTimer()
+    qt_timer.setInterval(0)
+    qt_timer.timeout.connect(lambda: events.append("qt"))
+    return qt_timer
+
+
+def qt_turns_between(events: list[str], work: str) -> int:
+    """How many times Qt ran between the first and the last ``work`` callback."""
+    first, last = events.index(work), len(events) - 1 - events[::-1].index(work)
+    return events[first:last].count("qt")
+
+
 def test_qt_timers_keep_running_while_callbacks_flood_the_loop(desktop_loop):
     loop = desktop_loop
-    ticks: list[float] = []
-    qt_timer = QTimer()
-    qt_timer.timeout.connect(lambda: ticks.append(loop.time()))
+    events: list[str] = []
+    qt_timer = qt_ticks_into(events)
 
     async def main() -> None:
-        stop = loop.time() + 0.3
+        spins = 5000
+        finished = loop.create_future()
 
         def spin() -> None:  # always ready: the loop never idles
-            if loop.time() < stop:
+            nonlocal spins
+            events.append("spin")
+            spins -= 1
+            if spins:
                 loop.call_soon(spin)
+            else:
+                finished.set_result(None)
 
-        qt_timer.start(16)
+        qt_timer.start()
         spin()
-        await asyncio.sleep(0.35)
+        await asyncio.wait_for(finished, 30)
         qt_timer.stop()
 
     run(loop, main)
-    assert len(ticks) >= 10
+    assert qt_turns_between(events, "spin") >= 1
 
 
 def test_a_long_batch_lets_qt_run_in_between(desktop_loop):
+    """100 callbacks of 2 ms, all ready at once: without the batch budget they ran as one
+    batch and Qt waited for all of them.  Order, not speed: Qt runs between them (the
+    speed is the benchmark's "16 ms timer" rows)."""
     loop = desktop_loop
-    ticks: list[float] = []
-    qt_timer = QTimer()
-    qt_timer.timeout.connect(lambda: ticks.append(loop.time()))
+    events: list[str] = []
+    qt_timer = qt_ticks_into(events)
 
     def busy() -> None:  # 2 ms of work, ready all at once: one batch without a budget
-        until = loop.time() + 0.002
-        while loop.time() < until:
+        events.append("busy")
+        until = time.monotonic() + 0.002
+        while time.monotonic() < until:
             pass
 
     async def main() -> None:
-        qt_timer.start(16)
+        qt_timer.start()
+        finished = loop.create_future()
         for _ in range(100):
             loop.call_soon(busy)
-        await asyncio.sleep(0.25)
+        loop.call_soon(finished.set_result, None)
+        await asyncio.wait_for(finished, 30)
         qt_timer.stop()
 
     run(loop, main)
-    assert len(ticks) >= 5
-    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.1
+    assert events.count("busy") == 100
+    assert qt_turns_between(events, "busy") >= 1
 
 
-def test_qt_timers_keep_time_while_sockets_are_busy(desktop_loop):
-    """Another process keeps 100 sockets echoing; a 16 ms QTimer must still tick on time.
+def test_qt_timers_keep_running_while_sockets_are_busy(desktop_loop):
+    """Another process keeps 100 sockets echoing; a 16 ms QTimer must keep ticking.
 
     With batches run straight from the selector's socket activation it ticked about 40
-    times of 106 here: Qt's glib dispatcher demotes its timers after each tick and only
-    posted events promote them again."""
+    times of 106 in 2 s: Qt's glib dispatcher demotes its timers after each tick and only
+    posted events promote them again.  Here: ten ticks while the load still runs (it
+    would run for 20 s); how regularly they come is the benchmark's "16 ms timer" rows."""
     loop = desktop_loop
-    seconds, interval = 2.0, 0.016
     ticks: list[float] = []
     qt_timer = QTimer()
     qt_timer.setTimerType(Qt.TimerType.PreciseTimer)
     qt_timer.timeout.connect(lambda: ticks.append(loop.time()))
+    still_loaded: list[bool] = []
+    connected: list[object] = []
 
     async def main() -> None:
         async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            connected.append(writer)
             while data := await reader.read(100):
                 writer.write(data)
             writer.close()
@@ -314,14 +343,18 @@ def test_qt_timers_keep_time_while_sockets_are_busy(desktop_loop):
         port = server.sockets[0].getsockname()[1]
         load = await asyncio.create_subprocess_exec(
             sys.executable, str(Path(__file__).parents[1] / "helpers" / "socket_load.py"),
-            str(port), "100", str(seconds))
-        await asyncio.sleep(0.3)  # connected and busy
-        qt_timer.start(int(interval * 1000))
-        await load.wait()
+            str(port), "100", "20")
+        while len(connected) < 100 and load.returncode is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)  # the load connects
+        qt_timer.start(16)
+        while len(ticks) < 10 and load.returncode is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        still_loaded.append(load.returncode is None)
         qt_timer.stop()
+        load.kill()
+        await load.wait()
         server.close()
         await server.wait_closed()
 
-    loop.run_until_complete(asyncio.wait_for(main(), 30))
-    expected = (seconds - 0.3) / interval
-    assert len(ticks) >= 0.8 * expected, f"{len(ticks)} ticks of {expected:.0f}"
+    loop.run_until_complete(asyncio.wait_for(main(), 60))
+    assert still_loaded == [True] and len(ticks) >= 10

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 
 import pytest
 from helpers.desktop_support import AppProcess
@@ -12,13 +11,9 @@ from helpers.support import KINDS_AND_TRANSPORTS, wait_until
 
 from desktop.single_instance import instance_name
 
-SHUTDOWN_BOUND = 2.0
-"""The issue's bound from the signal to the exit: the one timed assertion here."""
-
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-async def test_a_signal_disconnects_everyone_and_exits_0_within_2_s(tmp_path, clients,
-                                                                    signum):
+async def test_a_signal_disconnects_everyone_and_exits_0(tmp_path, clients, signum):
     app = AppProcess(tmp_path / "config.toml")
     await app.start()
     try:
@@ -30,14 +25,13 @@ async def test_a_signal_disconnects_everyone_and_exits_0_within_2_s(tmp_path, cl
         # uvicorn's shutdown for a whole poll.
         await asyncio.sleep(0.3)
         assert app.process is not None
-        started = time.monotonic()
         app.process.send_signal(signum)
+        # A hang guard: a parked poll would hold the exit for a whole poll (25 s); the
+        # speed is the benchmark's "shutdown with 1,000 connected" row.
         code = await asyncio.wait_for(app.wait(), 10)
-        elapsed = time.monotonic() - started
     finally:
         await app.kill()
     assert code == 0, app.output()
-    assert elapsed < SHUTDOWN_BOUND, f"exit took {elapsed:.2f} s"
     assert any("quitting" in line for line in app.lines)
     for client in connected:
         await asyncio.wait_for(client.disconnected.wait(), 5)

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -38,7 +37,7 @@ async def start_headless(port: int) -> asyncio.subprocess.Process:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-async def test_signal_disconnects_everyone_and_exits_0_within_2_s(sig):
+async def test_signal_disconnects_everyone_and_exits_0(sig):
     port = free_port()
     process = await start_headless(port)
     url = f"http://127.0.0.1:{port}"
@@ -46,12 +45,11 @@ async def test_signal_disconnects_everyone_and_exits_0_within_2_s(sig):
                JsClient(url, "polling"), JsClient(url, "websocket")]
     await asyncio.gather(*(c.connect() for c in clients))
     await asyncio.sleep(0.2)  # let the polling clients park their GET requests
-    started = time.monotonic()
     process.send_signal(sig)
+    # A hang guard: a parked poll would hold the exit for a whole poll (25 s); the speed
+    # is the benchmark's "shutdown with 1,000 connected" row.
     returncode = await asyncio.wait_for(process.wait(), 10)
-    elapsed = time.monotonic() - started
     assert returncode == 0
-    assert elapsed < 2, f"took {elapsed:.2f} s"
     for client in clients:
         await asyncio.wait_for(client.disconnected.wait(), 5)
         await client.close()

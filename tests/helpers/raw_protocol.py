@@ -8,7 +8,6 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -24,24 +23,6 @@ WAIT = 5.0
 SEP = "\x1e"
 STRESS = {"ping_interval": 0.3, "ping_timeout": 0.2}
 """The issue's stress setting."""
-CLOSE_WITHIN = 0.1
-"""The issue's bound for closing a misbehaving session, from the offending send."""
-ATTEMPTS = 3
-
-
-async def fastest_close(run_case: Callable[[], Awaitable[float]]) -> float:
-    """The quickest of up to ``ATTEMPTS`` runs of one case (seconds to the close).
-
-    The server closes without any timer, so a run over the bound means that the
-    machine (two cores shared with other test runs) stalled the client or the server;
-    a fresh session repeats the case, and the bound must hold at least once.
-    """
-    best = await run_case()
-    for _ in range(ATTEMPTS - 1):
-        if best < CLOSE_WITHIN:
-            break
-        best = min(best, await run_case())
-    return best
 
 
 def decode_packet(encoded: str) -> str | bytes:

@@ -119,10 +119,9 @@ async def test_server_shutdown_removes_every_connection(clients, kind, transport
     async with running_hub() as hub:
         client = await clients(kind, hub_url(hub), transport)
         await wait_until(lambda: hub.manager.count() == 1)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        await hub.stop()
-        assert loop.time() - started < 2
+        # A parked poll would hold the stop for ping_interval (25 s): a hang guard, not a
+        # speed bound (the benchmark measures the shutdown).
+        await asyncio.wait_for(hub.stop(), 15)
         assert hub.manager.count() == 0
         await asyncio.wait_for(client.disconnected.wait(), 5)
 

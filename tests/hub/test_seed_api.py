@@ -36,9 +36,9 @@ async def served(app: Any) -> AsyncIterator[str]:
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        # python-socketio's ASGIApp keeps its Socket.IO server under this name; its
-        # background tasks stop before the web server does.
-        await app.engineio_server.shutdown()
+        # Behind the Host guard, python-socketio's ASGIApp keeps its Socket.IO server
+        # under this name; its background tasks stop before the web server does.
+        await app.app.engineio_server.shutdown()
         server.should_exit = True
         await serving
         sock.close()
@@ -69,7 +69,7 @@ SHOW_SETTINGS = """
 import json
 from server import config
 from server.app import create_app
-engine = create_app().engineio_server.eio
+engine = create_app().app.engineio_server.eio
 settings = config.settings
 print(json.dumps({
     "same_object": settings is config.settings,

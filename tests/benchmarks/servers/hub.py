@@ -27,7 +27,7 @@ from pathlib import Path
 from server.config import Settings, load_settings
 from server.logging_config import configure_logging
 from server.runtime.event_loop import new_event_loop
-from server.runtime.runner import HubServer, skip_exit_collection
+from server.runtime.runner import HubServer, skip_exit_collection, tune_gc
 
 TICK_MS = 16
 
@@ -45,6 +45,7 @@ async def serve(port: int, ticks: list[float], start_ticking: bool) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     hub = HubServer(bench_settings(port))
     await hub.start()
+    tune_gc()  # as python -m server does (the desktop app does it in its run())
     if start_ticking:
         def tick() -> None:
             ticks.append(time.time() * 1000)
