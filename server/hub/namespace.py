@@ -34,14 +34,6 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         self.settings = settings
         self.relays = relays
 
-    async def trigger_event(self, event: str, *args: Any) -> Any:
-        # For an event without a method python-socketio's namespace returns None, which
-        # the server acknowledges (an empty ack); the server itself, like the reference,
-        # leaves an event nobody handles unanswered.  Keep the server's behaviour.
-        if not hasattr(self, f"on_{event}"):
-            return self.server.not_handled
-        return await super().trigger_event(event, *args)
-
     def transport_upgraded(self, sid: str) -> None:
         """For the server's transport-upgrade hook: the client has moved to websocket."""
         self.manager.set_transport(sid, "websocket")

@@ -73,9 +73,8 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
         refusal = self._event_refusal(event, namespace, args)
         if refusal is not None:
             # The client's mistake, not the server's: INFO, and an error ack if it asked.
-            self.logger.info("refused event %r from %s in %s: %s", event, args[0],
-                             namespace, refusal)
-            return {"ok": False, "error": f"event {event!r} {refusal}"}
+            self.logger.info("refused from %s in %s: %s", args[0], namespace, refusal)
+            return {"ok": False, "error": refusal}
         # python-socketio runs event handlers in fire-and-forget tasks: one that raises
         # surfaces only as "Task exception was never retrieved", whenever the garbage
         # collector gets to it.  Log it now and tell the client; the hub serves on.
@@ -87,7 +86,8 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
             return {"ok": False, "error": f"event {event!r} failed in the server"}
 
     def _event_refusal(self, event: str, namespace: str, args: tuple[Any, ...]) -> str | None:
-        """Why the handler ``_trigger_event`` would call cannot take this event, or None.
+        """Why the handler ``_trigger_event`` would call cannot take this event (the
+        client's error message), or None.
 
         ``args`` are the sid and the client's arguments.  Handlers are found as
         python-socketio finds them: functions first, then a namespace's ``on_<event>``.
@@ -99,9 +99,10 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
                 return None  # the namespace dispatches by rules of its own
             handler = getattr(space, f"on_{event}", None)
             if handler is None:
-                return "has no handler here"
+                return f"unknown event {event!r}"
         client_args = len(args) - 1
-        return arity_error(handler, len(handler_args), len(handler_args) - client_args)
+        error = arity_error(handler, len(handler_args), len(handler_args) - client_args)
+        return None if error is None else f"event {event!r} {error}"
 
     async def _drop(self, eio_sid: str, why: str) -> None:
         logger.info("%s: %s, closing the connection", eio_sid, why)
