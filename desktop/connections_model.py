@@ -188,13 +188,32 @@ class ConnectionsModel(QAbstractTableModel):
         return None
 
 
+def matches(connection: Connection, query: str) -> bool:
+    """The dashboard's filter (``server/dashboard/page.py``): ``query`` in the name, sid,
+    address, transport or a room, ignoring case; the connection time is not searched."""
+    query = query.strip().casefold()
+    if not query:
+        return True
+    fields = [connection.name or "", connection.sid, connection.client_ip,
+              connection.transport, *connection.rooms]
+    return any(query in field.casefold() for field in fields)
+
+
 class ConnectionsFilter(QSortFilterProxyModel):
-    """Sorting by any column and a case-insensitive text filter over every column."""
+    """Sorting by any column, and the dashboard's text filter (``set_query``)."""
 
     def __init__(self, source: ConnectionsModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._source = source
+        self._query = ""
         self.setSourceModel(source)
         self.setSortRole(SORT_ROLE)
-        self.setFilterKeyColumn(-1)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
+
+    def set_query(self, query: str) -> None:
+        self.beginFilterChange()
+        self._query = query
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        return matches(self._source.connection(source_row), self._query)

@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.filter.setPlaceholderText("Filter by name, sid, address, transport or room")
         self.filter.setClearButtonEnabled(True)
         self.proxy = ConnectionsFilter(model, self)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.proxy.set_query)
         self.table = self._make_table()
         self.log_panel = LogPanel()
         self._build_central(self._make_clients_pane(), self._make_side_pane())

@@ -144,7 +144,7 @@ class Dashboard:
                                     headers={"set-cookie": session_cookie(token)})
         query = request.query_params
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
-                                             query.get("client")))
+                                             query.get("client"), query.get("room", "")))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))

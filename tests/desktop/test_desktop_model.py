@@ -85,7 +85,7 @@ def test_cells_show_local_time_and_sort_by_meaning(qtbot):
     proxy = ConnectionsFilter(model)
     proxy.sort(Column.NAME, Qt.SortOrder.AscendingOrder)
     assert [proxy.index(r, Column.NAME).data() for r in range(2)] == ["alice", "Zed"]
-    proxy.setFilterFixedString("ZED")
+    proxy.set_query("ZED")
     assert proxy.rowCount() == 1 and proxy.index(0, 0).data(SID_ROLE) == "b"
     assert model.index(0, 0, model.index(0, 0)).isValid() is False
     assert model.rowCount(model.index(0, 0)) == 0 and model.columnCount(QModelIndex()) == 6
