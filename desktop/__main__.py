@@ -13,7 +13,11 @@ import sys
 
 from server import __main__ as headless
 from server import cli
+from server.config import SettingsError
+from server.logging_config import configure_logging
 from server.runtime.runner import skip_exit_collection
+
+from .startup_settings import load_leniently
 
 EXIT_MISSING_EXTRA = 2
 DESKTOP_EXTRA = {"PySide6", "qasync", "segno"}
@@ -44,9 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.headless or not has_display():
         return headless.main([arg for arg in argv if arg != "--headless"])
-    settings = cli.settings_from(args)
-    if settings is None:
+    # A bad setting does not stop the tray app: it starts without it and says so.
+    overrides = cli.overrides_from(args)
+    try:
+        settings, problems = load_leniently(overrides)
+    except SettingsError as exc:  # no setting to blame: a config file that is not TOML
+        print(f"socketio-tray: {exc}", file=sys.stderr)
         return cli.EXIT_USAGE
+    configure_logging(settings.logger_level)
     try:
         from .app import run_gui  # Qt is imported only when there is a screen to use it
     except ModuleNotFoundError as exc:
@@ -55,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"socketio-tray: the desktop app needs {exc.name}: "
               "pip install 'socketio-tray[desktop]' (or run with --headless)", file=sys.stderr)
         return EXIT_MISSING_EXTRA
-    status = run_gui(settings)
+    status = run_gui(settings, problems, overrides)
     skip_exit_collection()
     return status
 

@@ -10,12 +10,15 @@ smallest ranges: a view keeps its selection and scroll position; there is no res
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDateTime,
+    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -56,13 +59,24 @@ HEADERS = {
 }
 
 
-def _local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+NO_NAME = "(no name)"
+"""What the window and the dashboard show for a client that gave no name."""
+
+
+def local_time(moment: datetime) -> str:
+    """Date and time to the second in the user's locale, as the dashboard shows them
+    (``toLocaleString`` with a short date and a medium time): ``11/27/26, 1:45:41 AM``."""
+    locale = QLocale()
+    shown = QDateTime.fromMSecsSinceEpoch(round(moment.timestamp() * 1000)).toLocalTime()
+    # The long time format is the one with seconds; its time zone is left out, as there.
+    time_format = re.sub(r"\s*\bt+\b", "", locale.timeFormat(QLocale.FormatType.LongFormat))
+    return (f"{locale.toString(shown.date(), QLocale.FormatType.ShortFormat)}, "
+            f"{locale.toString(shown.time(), time_format)}")
 
 
 def _display(connection: Connection, column: Column) -> str:
     if column is Column.NAME:
-        return connection.name or ""
+        return connection.name or NO_NAME
     if column is Column.SID:
         return connection.sid
     if column is Column.CLIENT_IP:
@@ -70,7 +84,7 @@ def _display(connection: Connection, column: Column) -> str:
     if column is Column.TRANSPORT:
         return connection.transport
     if column is Column.CONNECTED_SINCE:
-        return _local_time(connection.connected_at)
+        return local_time(connection.connected_at)
     return ", ".join(sorted(connection.rooms))
 
 

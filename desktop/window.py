@@ -6,7 +6,7 @@ offers beyond the table's own is one of the shared ``AppActions``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from .actions import AppActions
 from .background import run_in_background
 from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
 from .controller import HubController, State
+from .empty_note import EmptyTableNote
 from .icons import state_icon
 from .log_panel import LogPanel
 from .qr import qr_pixmap
@@ -54,6 +55,9 @@ class ErrorBanner(QFrame):
 class MainWindow(QMainWindow):
     """The connected clients, the hub's addresses and QR code, its state and log."""
 
+    hiddenToTray = Signal()
+    """The user closed the window and it only hid: the app runs on in the tray."""
+
     def __init__(self, controller: HubController, model: ConnectionsModel,
                  actions: AppActions, *, hide_on_close: bool,
                  parent: QWidget | None = None) -> None:
@@ -76,6 +80,7 @@ class MainWindow(QMainWindow):
         self.proxy = ConnectionsFilter(model, self)
         self.filter.textChanged.connect(self.proxy.set_query)
         self.table = self._make_table()
+        self.empty_note = EmptyTableNote(self.table, self.proxy)
         self.log_panel = LogPanel()
         self._build_central(self._make_clients_pane(), self._make_side_pane())
         self._build_status_bar()
@@ -276,5 +281,6 @@ class MainWindow(QMainWindow):
         event.ignore()
         if self.hide_on_close:
             self.hide()
+            self.hiddenToTray.emit()
         else:
             self.app_actions.quit.trigger()
