@@ -20,6 +20,7 @@ class EmptyTableNote(QLabel):
 
     def __init__(self, table: QTableView, proxy: ConnectionsFilter) -> None:
         super().__init__(table.viewport())
+        self._viewport = table.viewport()
         self._proxy = proxy
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
@@ -39,6 +40,6 @@ class EmptyTableNote(QLabel):
         self.setVisible(empty)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and watched is self.parent():
-            self.resize(self.parentWidget().size())
+        if event.type() == QEvent.Type.Resize and watched is self._viewport:
+            self.resize(self._viewport.size())
         return False

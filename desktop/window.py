@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from .actions import AppActions
 from .background import run_in_background
+from .client_details import ClientDetails
 from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
 from .controller import HubController, State
 from .empty_note import EmptyTableNote
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.app_actions = actions
         self.hide_on_close = hide_on_close
         self.row_menu: QMenu | None = None
+        self.details: dict[str, ClientDetails] = {}
         self._suggested_port: int | None = None
         self._qr_text: str | None = None
         self.setWindowTitle("socketio-tray")
@@ -182,6 +184,7 @@ class MainWindow(QMainWindow):
             table.setColumnWidth(column, width)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._show_row_menu)
+        table.doubleClicked.connect(lambda index: self.show_details(index.data(SID_ROLE)))
         return table
 
     # -- the table's context menu --------------------------------------------------------
@@ -195,10 +198,24 @@ class MainWindow(QMainWindow):
         disconnect = menu.addAction("Disconnect")
         disconnect.triggered.connect(
             lambda: run_in_background(self.controller.disconnect_client(sid)))
+        details = menu.addAction("Details…")
+        details.triggered.connect(lambda: self.show_details(sid))
         copy = menu.addAction("Copy SID")
         copy.triggered.connect(lambda: self.copy_text(sid))
         self.row_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def show_details(self, sid: str) -> ClientDetails:
+        """The client's details pane: one per client, brought forward if already open."""
+        pane = self.details.get(sid)
+        if pane is None:
+            pane = ClientDetails(self.controller.manager, sid, self)
+            pane.destroyed.connect(lambda: self.details.pop(sid, None))
+            self.details[sid] = pane
+        pane.show()
+        pane.raise_()
+        pane.activateWindow()
+        return pane
 
     # -- keeping up with the hub ---------------------------------------------------------
 

@@ -20,7 +20,10 @@ PRESSED = ' aria-pressed="true"'
 DETAILS = (  # (label, key) in the details panel
     ("Name", "name"), ("SID", "sid"), ("Client IP", "client_ip"), ("Transport", "transport"),
     ("Connected since", "connected_at"), ("Rooms", "rooms"), ("User agent", "user_agent"),
+    ("Messages sent", "messages_sent"), ("Messages received", "messages_received"),
+    ("Last seen", "last_seen"),
 )
+TIMES = ("connected_at", "last_seen")
 
 
 def _t(value: object) -> str:
@@ -80,7 +83,8 @@ def _details(c: dict[str, Any] | None) -> str:
         value = c[key] if c else ""
         if key == "rooms":
             value = ", ".join(value) if value else ""
-        shown = _since(value) if key == "connected_at" and value else _t(value or "-")
+        shown = _since(value) if key in TIMES and value else _t("-" if value in ("", None)
+                                                                else value)
         items.append(f'<dt>{label}</dt><dd data-key="{key}">{shown}</dd>')
     return (f'<aside id="details" class="details"{"" if c else " hidden"} aria-label="Client">'
             f'<header><h2>Client details</h2><a href="?" id="close-details">Close</a></header>'

@@ -24,8 +24,9 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
     the event's arguments.
 
     They keep ``manager`` equal to the live clients and count each relayed message in
-    ``relays`` (the dashboard shows the rate) and in each client's ``traffic``.  Every method named ``on_<event>`` answers
-    that event from any client: helpers must not be named so.
+    ``relays`` (the dashboard shows the rate) and in each client's ``traffic``.  Every
+    method named ``on_<event>`` answers that event from any client: helpers must not be
+    named so.
     """
 
     def __init__(self, manager: ConnectionManager, settings: Settings,

@@ -47,7 +47,7 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
             table.customContextMenuRequested.emit(table.visualRect(index).center())
             assert app.window.row_menu is not None
             actions = {a.text(): a for a in app.window.row_menu.actions()}
-            assert set(actions) == {"Disconnect", "Copy SID"}
+            assert set(actions) == {"Disconnect", "Details…", "Copy SID"}
             actions["Copy SID"].trigger()
             assert app.window.statusBar().currentMessage() == f"Copied {leaving.sid}"
             actions["Disconnect"].trigger()

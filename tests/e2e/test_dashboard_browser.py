@@ -99,6 +99,12 @@ async def test_filter_and_details(hub, clients, browser):
     await expect(details).to_be_visible()
     await expect(details.locator("dd[data-key='sid']")).to_have_text(lamp.sid)
     await expect(details.locator("dd[data-key='user_agent']")).to_contain_text("aiohttp")
+    await expect(details.locator("dd[data-key='messages_sent']")).to_have_text("0")
+    await lamp.emit("message", "hello")  # no feed event: the open panel asks again
+    await expect(details.locator("dd[data-key='messages_sent']")).to_have_text(
+        "1", timeout=5000)
+    await expect(details.locator("dd[data-key='messages_received']")).to_have_text("0")
+    await expect(details.locator("dd[data-key='last_seen'] time")).to_have_count(1)
     await page.keyboard.press("Escape")
     await expect(details).to_be_hidden()
 

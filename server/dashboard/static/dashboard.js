@@ -10,6 +10,7 @@ const $ = (id) => document.getElementById(id);
 const connections = new Map(); // sid -> connection, as /api/connections shows it
 let selected = null; // sid whose details are open
 let room = ""; // the pressed room chip: only its members are listed
+const DETAILS_REFRESH_MS = 2000; // message counts change without a feed event
 
 function formatDuration(seconds) {
   // Two units at most, like format_duration in server/dashboard/status.py.
@@ -160,20 +161,30 @@ function showDetails(sid) {
   selected = sid;
   for (const dd of $("details").querySelectorAll("dd[data-key]")) {
     const key = dd.dataset.key;
-    if (key === "connected_at") {
+    if (key === "connected_at" || key === "last_seen") {
       const time = document.createElement("time");
-      time.dateTime = c.connected_at;
-      time.textContent = formatTime(c.connected_at);
+      time.dateTime = c[key];
+      time.textContent = formatTime(c[key]);
       dd.replaceChildren(time);
     } else {
       const value = key === "rooms" ? c.rooms.join(", ") : c[key];
-      setText(dd, value || "-");
+      setText(dd, value === null || value === undefined || value === "" ? "-" : String(value));
     }
   }
   for (const tr of $("connections").tBodies[0].rows) {
     tr.classList.toggle("selected", tr.dataset.sid === sid);
   }
   $("details").hidden = false;
+}
+
+async function refreshDetails() {
+  if (selected === null || document.hidden) return;
+  const sid = selected;
+  const response = await fetch("/api/connections/" + encodeURIComponent(sid));
+  if (response.ok && selected === sid && connections.has(sid)) {
+    connections.set(sid, await response.json());
+    showDetails(sid);
+  }
 }
 
 function closeDetails() {
@@ -248,6 +259,7 @@ function start() {
   });
   selected = $("details").hidden ? null : new URL(location.href).searchParams.get("client");
   connectFeed();
+  setInterval(() => refreshDetails().catch(() => {}), DETAILS_REFRESH_MS);
 }
 
 start();
