@@ -128,7 +128,7 @@ class DesktopApp(QObject):
             return
         for problem in self.problems:
             logger.warning("setting set aside: %s", problem.describe())
-        box = SettingsProblemBox(self.problems, self.window)
+        box = SettingsProblemBox(self.problems, self.controller.settings, self.window)
         box.edit_settings.clicked.connect(self.open_settings)
         box.finished.connect(lambda _result: self._forget_problem_box(box))
         self.problem_box = box

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from server.config import Settings
+
 from .startup_settings import SettingProblem
 
 RUNNING_IN_TRAY = (
@@ -19,7 +21,8 @@ HIDDEN_TO_TRAY = (
 class SettingsProblemBox(QMessageBox):
     """The settings that were set aside at launch, and the two ways on from here."""
 
-    def __init__(self, problems: list[SettingProblem], parent: QWidget | None = None) -> None:
+    def __init__(self, problems: list[SettingProblem], settings: Settings,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle("socketio-tray: a setting is invalid")
@@ -29,7 +32,9 @@ class SettingsProblemBox(QMessageBox):
         files = sorted({p.source for p in problems if not p.from_command_line})
         unchanged = (f"\n\n{' and '.join(files)} stays as it is until you save the settings."
                      if files else "")
-        self.setInformativeText("\n".join(f"• {p.describe()}" for p in problems) + unchanged)
+        self.setInformativeText("\n".join(
+            f"• {p.describe()}.\n   In use instead: {getattr(settings, p.name)!r}."
+            for p in problems) + unchanged)
         self.edit_settings = self.addButton("Edit settings",
                                             QMessageBox.ButtonRole.AcceptRole)
         self.use_defaults = self.addButton(

@@ -51,6 +51,7 @@ def test_a_bad_value_in_the_file_is_named_with_its_file_and_the_file_is_kept(
             assert "ping_interval = 99999" in box.informativeText()
             assert str(config_file) in box.informativeText()
             assert "less than or equal to 3600" in box.informativeText()
+            assert "In use instead: 25.0." in box.informativeText()
             assert box.use_defaults.text() == "Use defaults for this setting"
             assert app.controller.settings.ping_interval == 25.0
             assert config_file.read_bytes() == BAD_FILE  # even the dashboard token waits
