@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from server.config import APP_NAME, Settings, config_file_path
 from server.logging_config import ROOT_LOGGERS, log_loop_error
@@ -210,10 +210,12 @@ def _log_uncaught(kind: type[BaseException], error: BaseException,
 
 
 def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
-            command_line: Mapping[str, Any] | None = None) -> int:
+            command_line: Mapping[str, Any] | None = None,
+            starting: QWidget | None = None) -> int:
     """The tray app on one Qt + asyncio loop; 0 also when it handed over to a running one.
 
-    ``command_line``: the settings given as options, which a running app does not take.
+    ``command_line``: the settings given as options, which a running app does not take;
+    ``starting``: the first run's "starting…" note, closed once the window is built.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -236,6 +238,8 @@ def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
     sys.excepthook = _log_uncaught
     try:
         desktop = DesktopApp(settings, problems=problems)
+        if starting is not None:
+            starting.close()
         instance.activationRequested.connect(desktop.on_second_launch)
         return loop.run_until_complete(desktop.run())
     finally:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from helpers.clients import real_clients
-from helpers.desktop_support import QtRun, app_url, running_app
+from helpers.desktop_support import ROOT, QtRun, app_url, running_app
 from helpers.support import wait_until
 from PySide6.QtCore import QLocale, QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
@@ -13,6 +17,7 @@ from desktop.app import DesktopApp
 from desktop.connections_model import SID_ROLE, Column
 from desktop.empty_note import NO_CLIENTS, NO_MATCH
 from desktop.notices import HIDDEN_TO_TRAY, RUNNING_IN_TRAY
+from desktop.starting import show_starting_note
 
 
 @pytest.fixture(autouse=True)
@@ -167,3 +172,19 @@ def test_the_tray_menu_has_a_live_status_line_settings_and_the_dashboard(
         qt_run(scenario())
     finally:
         QDesktopServices.unsetUrlHandler("http")
+
+
+def test_the_first_runs_starting_note_needs_none_of_the_hubs_modules() -> None:
+    """The note is up before the hub's imports, which are most of a cold start."""
+    code = ("import sys, desktop.__main__, desktop.starting; "
+            "print(sorted(m for m in ('socketio', 'uvicorn', 'server.runtime.runner', "
+            "'desktop.app') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.stdout.strip() == "[]"
+    note = show_starting_note()
+    try:
+        assert note.isVisible() and note.text() == "socketio-tray is starting…"
+    finally:
+        note.close()
