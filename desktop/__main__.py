@@ -3,6 +3,9 @@
 Without a display (Linux with neither ``DISPLAY`` nor ``WAYLAND_DISPLAY``, and no
 ``QT_QPA_PLATFORM`` chosen) or with ``--headless``, it runs ``python -m server`` instead:
 the same options, the same hub, no Qt imported.
+
+The hub's modules are imported only once it is known which front end runs, so that a first
+run can put its "starting…" window up before them (``starting``).
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import argparse
 import os
 import sys
 
-from server import __main__ as headless
 from server import cli
+from server.config import SettingsError, config_file_path
+from server.logging_config import configure_logging
 from server.runtime.open_files import raise_open_files_limit
-from server.runtime.runner import skip_exit_collection
+
+from .startup_settings import load_leniently
 
 EXIT_MISSING_EXTRA = 2
 DESKTOP_EXTRA = {"PySide6", "qasync", "segno"}
@@ -44,24 +49,36 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.headless or not has_display():
+        from server import __main__ as headless
+
         return headless.main([arg for arg in argv if arg != "--headless"])
-    settings = cli.settings_from(args)
-    if settings is None:
-        return cli.EXIT_USAGE
+    # A bad setting does not stop the tray app: it starts without it and says so.
+    overrides = cli.overrides_from(args)
     try:
-        from .app import run_gui  # Qt is imported only when there is a screen to use it
+        settings, problems = load_leniently(overrides)
+    except SettingsError as exc:  # no setting to blame: a config file that is not TOML
+        print(f"socketio-tray: {exc}", file=sys.stderr)
+        return cli.EXIT_USAGE
+    configure_logging(settings.logger_level)
+    try:  # Qt is imported only when there is a screen to use it
+        starting = None
+        if not config_file_path().exists():  # a first run: the window shows anyway
+            from .starting import show_starting_note
+
+            starting = show_starting_note()
+        from .app import run_gui
     except ModuleNotFoundError as exc:
         if (exc.name or "").partition(".")[0] not in DESKTOP_EXTRA:
             raise
         print(f"socketio-tray: the desktop app needs {exc.name}: "
               "pip install 'socketio-tray[desktop]' (or run with --headless)", file=sys.stderr)
         return EXIT_MISSING_EXTRA
+    from server.runtime.runner import skip_exit_collection  # loaded by now: no cost
 
     raise_open_files_limit()
-    status = run_gui(settings)
+    status = run_gui(settings, problems, overrides, starting)
     skip_exit_collection()
     return status
-
 
 if __name__ == "__main__":
     sys.exit(main())

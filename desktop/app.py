@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import webbrowser
+from collections.abc import Mapping, Sequence
 from types import TracebackType
+from typing import Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
-from server.config import APP_NAME, Settings
+from server.config import APP_NAME, Settings, config_file_path
 from server.logging_config import ROOT_LOGGERS, install_log_filters, log_loop_error
 from server.runtime.runner import tune_gc
 from server.runtime.signals import quit_on_signals
@@ -31,8 +32,10 @@ from .controller import HubController, State
 from .icons import state_icon
 from .log_panel import QtLogHandler
 from .loop import new_event_loop
+from .notices import HIDDEN_TO_TRAY, RUNNING_IN_TRAY, SettingsProblemBox
 from .settings_dialog import SettingsDialog
 from .single_instance import SingleInstance, instance_name
+from .startup_settings import SettingProblem, option_text
 from .tray import TrayIcon
 from .window import MainWindow
 
@@ -40,13 +43,23 @@ logger = logging.getLogger(LOGGER_NAME)
 
 
 class DesktopApp(QObject):
-    """The tray app around one ``HubController``; ``await run()`` is its whole life."""
+    """The tray app around one ``HubController``; ``await run()`` is its whole life.
+
+    ``problems`` are the settings set aside at launch (``startup_settings``), shown in a
+    dialog; ``first_run`` (by default: no config file yet) shows the window at once.
+    """
 
     def __init__(self, settings: Settings, *, tray_available: bool | None = None,
+                 problems: Sequence[SettingProblem] = (), first_run: bool | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        # Read before the hub starts: starting writes the file (the dashboard token).
+        self.first_run = not config_file_path().exists() if first_run is None else first_run
+        self.problems = list(problems)
+        self.problem_box: SettingsProblemBox | None = None
+        self._told_hidden = False
         self.controller = HubController(settings, self)
         self.model = ConnectionsModel(self.controller.manager, self)
         self.actions = AppActions(self)
@@ -65,6 +78,7 @@ class DesktopApp(QObject):
         self.actions.start_stop.triggered.connect(self.toggle_server)
         self.actions.settings.triggered.connect(self.open_settings)
         self.actions.quit.triggered.connect(self.request_quit)
+        self.window.hiddenToTray.connect(self._on_hidden_to_tray)
         self.controller.stateChanged.connect(self._on_state)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved):
             signal.connect(self._update_tray)
@@ -80,6 +94,7 @@ class DesktopApp(QObject):
                 else:
                     logger.info("no system tray here: the window holds every command")
                     self.window.bring_forward()
+                self._welcome()
                 await self.controller.start()
                 tune_gc()
                 await self._quit_requested.wait()
@@ -100,9 +115,38 @@ class DesktopApp(QObject):
         self.model.detach()
         if self.tray is not None:
             self.tray.hide()
-        if self.settings_dialog is not None:
-            self.settings_dialog.reject()
+        for dialog in (self.settings_dialog, self.problem_box):
+            if dialog is not None:
+                dialog.reject()
         self.window.hide()
+
+    def _welcome(self) -> None:
+        """First run: the window, and a word that the app lives in the tray; settings set
+        aside at launch: which, and why."""
+        if self.first_run or self.problems:
+            self.window.bring_forward()
+        if self.first_run and self.tray is not None:
+            self.tray.notify(*RUNNING_IN_TRAY)
+        if not self.problems:
+            return
+        for problem in self.problems:
+            logger.warning("setting set aside: %s", problem.describe())
+        box = SettingsProblemBox(self.problems, self.controller.settings, self.window)
+        box.edit_settings.clicked.connect(self.open_settings)
+        box.finished.connect(lambda _result: self._forget_problem_box(box))
+        self.problem_box = box
+        box.open()
+
+    def _forget_problem_box(self, box: SettingsProblemBox) -> None:
+        if self.problem_box is box:
+            self.problem_box = None
+        box.deleteLater()
+
+    def _on_hidden_to_tray(self) -> None:
+        """The first time the window is closed, say that the app has not quit."""
+        if self.tray is not None and not self._told_hidden:
+            self._told_hidden = True
+            self.tray.notify(*HIDDEN_TO_TRAY)
 
     def on_second_launch(self) -> None:
         """Another launch of the app handed over to this one: come forward."""
@@ -120,7 +164,7 @@ class DesktopApp(QObject):
     def open_dashboard(self) -> None:
         url = self.controller.dashboard_url()
         if url is not None:
-            webbrowser.open(url)
+            QDesktopServices.openUrl(QUrl(url))
 
     def copy_address(self) -> None:
         if self.controller.urls:
@@ -154,8 +198,8 @@ class DesktopApp(QObject):
         self.actions.update_for(state)
         self._update_tray()
         if state is State.ERROR and self.tray is not None:
-            self.tray.showMessage("socketio-tray", self.controller.error or "",
-                                  QSystemTrayIcon.MessageIcon.Warning)
+            self.tray.notify("socketio-tray", self.controller.error or "",
+                             QSystemTrayIcon.MessageIcon.Warning)
 
     def _update_tray(self) -> None:
         if self.tray is not None:
@@ -168,8 +212,14 @@ def _log_uncaught(kind: type[BaseException], error: BaseException,
     logger.error("unhandled exception in the GUI", exc_info=(kind, error, trace))
 
 
-def run_gui(settings: Settings) -> int:
-    """The tray app on one Qt + asyncio loop; 0 also when it handed over to a running one."""
+def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
+            command_line: Mapping[str, Any] | None = None,
+            starting: QWidget | None = None) -> int:
+    """The tray app on one Qt + asyncio loop; 0 also when it handed over to a running one.
+
+    ``command_line``: the settings given as options, which a running app does not take;
+    ``starting``: the first run's "starting…" note, closed once the window is built.
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -179,13 +229,20 @@ def run_gui(settings: Settings) -> int:
     instance = SingleInstance(instance_name())
     if not instance.claim():
         print(f"{APP_NAME} is already running: its window was brought forward.")
+        if command_line:
+            given = ", ".join(option_text(name, value) for name, value in command_line.items())
+            print(f"{APP_NAME}: the running app keeps its own settings, {given} was not "
+                  "applied: change it in its Settings…, or quit it and launch again.",
+                  file=sys.stderr)
         return 0
     loop = new_event_loop(app)
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(log_loop_error)
     sys.excepthook = _log_uncaught
     try:
-        desktop = DesktopApp(settings)
+        desktop = DesktopApp(settings, problems=problems)
+        if starting is not None:
+            starting.close()
         instance.activationRequested.connect(desktop.on_second_launch)
         return loop.run_until_complete(desktop.run())
     finally:

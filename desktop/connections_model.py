@@ -10,12 +10,15 @@ smallest ranges: a view keeps its selection and scroll position; there is no res
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDateTime,
+    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -56,13 +59,24 @@ HEADERS = {
 }
 
 
-def _local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+NO_NAME = "(no name)"
+"""What the window and the dashboard show for a client that gave no name."""
+
+
+def local_time(moment: datetime) -> str:
+    """Date and time to the second in the user's locale, as the dashboard shows them
+    (``toLocaleString`` with a short date and a medium time): ``11/27/26, 1:45:41 AM``."""
+    locale = QLocale()
+    shown = QDateTime.fromMSecsSinceEpoch(round(moment.timestamp() * 1000)).toLocalTime()
+    # The long time format is the one with seconds; its time zone is left out, as there.
+    time_format = re.sub(r"\s*\bt+\b", "", locale.timeFormat(QLocale.FormatType.LongFormat))
+    return (f"{locale.toString(shown.date(), QLocale.FormatType.ShortFormat)}, "
+            f"{locale.toString(shown.time(), time_format)}")
 
 
 def _display(connection: Connection, column: Column) -> str:
     if column is Column.NAME:
-        return connection.name or ""
+        return connection.name or NO_NAME
     if column is Column.SID:
         return connection.sid
     if column is Column.CLIENT_IP:
@@ -70,7 +84,7 @@ def _display(connection: Connection, column: Column) -> str:
     if column is Column.TRANSPORT:
         return connection.transport
     if column is Column.CONNECTED_SINCE:
-        return _local_time(connection.connected_at)
+        return local_time(connection.connected_at)
     return ", ".join(sorted(connection.rooms))
 
 
@@ -188,13 +202,32 @@ class ConnectionsModel(QAbstractTableModel):
         return None
 
 
+def matches(connection: Connection, query: str) -> bool:
+    """The dashboard's filter (``server/dashboard/page.py``): ``query`` in the name, sid,
+    address, transport or a room, ignoring case; the connection time is not searched."""
+    query = query.strip().casefold()
+    if not query:
+        return True
+    fields = [connection.name or "", connection.sid, connection.client_ip,
+              connection.transport, *connection.rooms]
+    return any(query in field.casefold() for field in fields)
+
+
 class ConnectionsFilter(QSortFilterProxyModel):
-    """Sorting by any column and a case-insensitive text filter over every column."""
+    """Sorting by any column, and the dashboard's text filter (``set_query``)."""
 
     def __init__(self, source: ConnectionsModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._source = source
+        self._query = ""
         self.setSourceModel(source)
         self.setSortRole(SORT_ROLE)
-        self.setFilterKeyColumn(-1)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(True)
+
+    def set_query(self, query: str) -> None:
+        self.beginFilterChange()
+        self._query = query
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        return matches(self._source.connection(source_row), self._query)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from .actions import AppActions
@@ -22,24 +23,50 @@ def describe(controller: HubController, clients: int) -> str:
     return f"socketio-tray: server {state.value}"
 
 
+def status_line(controller: HubController, clients: int) -> str:
+    """The menu's first line: the server's state and port, and how many are connected."""
+    if controller.state is State.RUNNING:
+        return f"Running on port {controller.port} — {clients} " \
+            f"client{'' if clients == 1 else 's'}"
+    if controller.state is State.ERROR:
+        return "Not running: see the window"
+    return f"Server {controller.state.value}"
+
+
 class TrayIcon(QSystemTrayIcon):
     """The icon, its tooltip and its menu; activating it shows the window."""
 
     def __init__(self, actions: AppActions, parent: QObject | None = None) -> None:
         super().__init__(state_icon(State.STOPPED), parent)
         self.menu = QMenu()
+        # A status line, not a command: disabled, kept current by update_for().
+        self.status = QAction(self)
+        self.status.setEnabled(False)
+        self.menu.addAction(self.status)
+        self.menu.addSeparator()
         for action in (actions.show_window, actions.open_dashboard, actions.copy_address,
                        actions.start_stop):
             self.menu.addAction(action)
+        self.menu.addAction(actions.settings)
         self.menu.addSeparator()
         self.menu.addAction(actions.quit)
         self.setContextMenu(self.menu)
         self.activated.connect(self._on_activated)
         self._show_window = actions.show_window
+        self.last_message: tuple[str, str] | None = None
+
+    def notify(self, title: str, text: str,
+               icon: QSystemTrayIcon.MessageIcon = QSystemTrayIcon.MessageIcon.Information,
+               ) -> None:
+        """A balloon by the icon; ``last_message`` keeps it, as the platform cannot be
+        asked what it showed."""
+        self.last_message = (title, text)
+        self.showMessage(title, text, icon)
 
     def update_for(self, controller: HubController, clients: int) -> None:
         self.setIcon(state_icon(controller.state))
         self.setToolTip(describe(controller, clients))
+        self.status.setText(status_line(controller, clients))
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger,

@@ -6,7 +6,7 @@ offers beyond the table's own is one of the shared ``AppActions``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 
 from .actions import AppActions
 from .background import run_in_background
+from .client_details import ClientDetails
 from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
 from .controller import HubController, State
+from .empty_note import EmptyTableNote
 from .icons import state_icon
 from .log_panel import LogPanel
 from .qr import qr_pixmap
@@ -54,6 +56,9 @@ class ErrorBanner(QFrame):
 class MainWindow(QMainWindow):
     """The connected clients, the hub's addresses and QR code, its state and log."""
 
+    hiddenToTray = Signal()
+    """The user closed the window and it only hid: the app runs on in the tray."""
+
     def __init__(self, controller: HubController, model: ConnectionsModel,
                  actions: AppActions, *, hide_on_close: bool,
                  parent: QWidget | None = None) -> None:
@@ -63,6 +68,7 @@ class MainWindow(QMainWindow):
         self.app_actions = actions
         self.hide_on_close = hide_on_close
         self.row_menu: QMenu | None = None
+        self.details: dict[str, ClientDetails] = {}
         self._suggested_port: int | None = None
         self._qr_text: str | None = None
         self.setWindowTitle("socketio-tray")
@@ -74,8 +80,9 @@ class MainWindow(QMainWindow):
         self.filter.setPlaceholderText("Filter by name, sid, address, transport or room")
         self.filter.setClearButtonEnabled(True)
         self.proxy = ConnectionsFilter(model, self)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.proxy.set_query)
         self.table = self._make_table()
+        self.empty_note = EmptyTableNote(self.table, self.proxy)
         self.log_panel = LogPanel()
         self._build_central(self._make_clients_pane(), self._make_side_pane())
         self._build_status_bar()
@@ -177,6 +184,7 @@ class MainWindow(QMainWindow):
             table.setColumnWidth(column, width)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._show_row_menu)
+        table.doubleClicked.connect(lambda index: self.show_details(index.data(SID_ROLE)))
         return table
 
     # -- the table's context menu --------------------------------------------------------
@@ -190,10 +198,24 @@ class MainWindow(QMainWindow):
         disconnect = menu.addAction("Disconnect")
         disconnect.triggered.connect(
             lambda: run_in_background(self.controller.disconnect_client(sid)))
+        details = menu.addAction("Details…")
+        details.triggered.connect(lambda: self.show_details(sid))
         copy = menu.addAction("Copy SID")
         copy.triggered.connect(lambda: self.copy_text(sid))
         self.row_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def show_details(self, sid: str) -> ClientDetails:
+        """The client's details pane: one per client, brought forward if already open."""
+        pane = self.details.get(sid)
+        if pane is None:
+            pane = ClientDetails(self.controller.manager, sid, self)
+            pane.destroyed.connect(lambda: self.details.pop(sid, None))
+            self.details[sid] = pane
+        pane.show()
+        pane.raise_()
+        pane.activateWindow()
+        return pane
 
     # -- keeping up with the hub ---------------------------------------------------------
 
@@ -276,5 +298,6 @@ class MainWindow(QMainWindow):
         event.ignore()
         if self.hide_on_close:
             self.hide()
+            self.hiddenToTray.emit()
         else:
             self.app_actions.quit.trigger()

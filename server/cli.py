@@ -29,14 +29,17 @@ def argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the command line gives, by name."""
+    return {name: getattr(args, name) for name in SETTING_OPTIONS
+            if getattr(args, name) is not None}
+
+
 def settings_from(args: argparse.Namespace) -> Settings | None:
     """The settings with the command line's overrides, logging configured; None (and one
     line on stderr) when a value is invalid."""
-    overrides: dict[str, Any] = {
-        name: getattr(args, name) for name in SETTING_OPTIONS if getattr(args, name) is not None
-    }
     try:
-        settings = load_settings(**overrides)
+        settings = load_settings(**overrides_from(args))
     except SettingsError as exc:
         print(f"socketio-tray: {exc}", file=sys.stderr)
         return None

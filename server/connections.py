@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from .hub.traffic import ClientTraffic
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +29,8 @@ class Connection:
     transport: str = "polling"
     user_agent: str = ""
     name: str | None = None
+    # Counted in place as messages pass, outside equality: a message is no change.
+    traffic: ClientTraffic = field(default_factory=ClientTraffic, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape served by ``/api/connections``."""
@@ -38,6 +42,9 @@ class Connection:
             "user_agent": self.user_agent,
             "connected_at": self.connected_at.isoformat(),
             "rooms": sorted(self.rooms),
+            "messages_sent": self.traffic.sent,
+            "messages_received": self.traffic.received,
+            "last_seen": datetime.fromtimestamp(self.traffic.last_seen, UTC).isoformat(),
         }
 
 

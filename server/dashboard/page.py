@@ -16,10 +16,14 @@ from .status import HubStatus, format_duration
 
 NO_SCRIPT_REFRESH_SECONDS = 5
 COLUMNS = ("Name", "SID", "Client IP", "Transport", "Connected since", "Rooms")
+PRESSED = ' aria-pressed="true"'
 DETAILS = (  # (label, key) in the details panel
     ("Name", "name"), ("SID", "sid"), ("Client IP", "client_ip"), ("Transport", "transport"),
     ("Connected since", "connected_at"), ("Rooms", "rooms"), ("User agent", "user_agent"),
+    ("Messages sent", "messages_sent"), ("Messages received", "messages_received"),
+    ("Last seen", "last_seen"),
 )
+TIMES = ("connected_at", "last_seen")
 
 
 def _t(value: object) -> str:
@@ -27,13 +31,16 @@ def _t(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def matches(connection: dict[str, Any], query: str) -> bool:
-    """The filter: ``query`` in the name, IP, sid or a room, ignoring case (as in the JS)."""
+def matches(connection: dict[str, Any], query: str, room: str = "") -> bool:
+    """The filter, as in the JS and the window: ``room`` (a room chip) by exact membership,
+    and ``query`` in the name, sid, IP, transport or a room, ignoring case."""
+    if room and room not in connection["rooms"]:
+        return False
     query = query.strip().lower()
     if not query:
         return True
-    fields = [connection["name"] or "", connection["client_ip"], connection["sid"],
-              *connection["rooms"]]
+    fields = [connection["name"] or "", connection["sid"], connection["client_ip"],
+              connection["transport"], *connection["rooms"]]
     return any(query in field.lower() for field in fields)
 
 
@@ -58,12 +65,16 @@ def _row(c: dict[str, Any], hidden: bool) -> str:
     return f'<tr data-sid="{_t(c["sid"])}"{" hidden" if hidden else ""}>{tds}</tr>'
 
 
-def _rooms(rooms: list[list[Any]]) -> str:
-    return "".join(
-        f'<li><a href="?q={quote(room)}" data-room="{_t(room)}">{_t(room)}'
-        f' <span class="badge">{members}</span></a></li>'
-        for room, members in rooms
-    )
+def _rooms(rooms: list[list[Any]], chosen: str) -> str:
+    """The room chips; the chosen one is pressed, and a click on it shows every room."""
+    chips = []
+    for room, members in rooms:
+        pressed = room == chosen
+        href = "?room=" + ("" if pressed else quote(room))
+        chips.append(f'<li><a href="{href}" data-room="{_t(room)}"'
+                     f'{PRESSED if pressed else ""}>{_t(room)}'
+                     f' <span class="badge">{members}</span></a></li>')
+    return "".join(chips)
 
 
 def _details(c: dict[str, Any] | None) -> str:
@@ -72,7 +83,8 @@ def _details(c: dict[str, Any] | None) -> str:
         value = c[key] if c else ""
         if key == "rooms":
             value = ", ".join(value) if value else ""
-        shown = _since(value) if key == "connected_at" and value else _t(value or "-")
+        shown = _since(value) if key in TIMES and value else _t("-" if value in ("", None)
+                                                                else value)
         items.append(f'<dt>{label}</dt><dd data-key="{key}">{shown}</dd>')
     return (f'<aside id="details" class="details"{"" if c else " hidden"} aria-label="Client">'
             f'<header><h2>Client details</h2><a href="?" id="close-details">Close</a></header>'
@@ -98,13 +110,15 @@ def _page(title: str, body: str, head_extra: str = "") -> str:
 """
 
 
-def render_dashboard(status: HubStatus, query: str = "", client: str | None = None) -> str:
-    """The whole page as of now, filtered by ``query``, with ``client``'s details open."""
+def render_dashboard(status: HubStatus, query: str = "", client: str | None = None,
+                     room: str = "") -> str:
+    """The whole page as of now, filtered by ``query`` and ``room``, with ``client``'s
+    details open."""
     snapshot = status.snapshot()
     summary = snapshot["summary"]
     connections = snapshot["connections"]
-    rows = "\n".join(_row(c, not matches(c, query)) for c in connections)
-    shown = sum(matches(c, query) for c in connections)
+    rows = "\n".join(_row(c, not matches(c, query, room)) for c in connections)
+    shown = sum(matches(c, query, room) for c in connections)
     selected = next((c for c in connections if c["sid"] == client), None)
     header = "".join(f"<th scope=\"col\">{title}</th>" for title in COLUMNS)
     now = datetime.now(UTC)
@@ -129,7 +143,7 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 </section>
 <section class="panel" aria-labelledby="rooms-title">
 <h2 id="rooms-title">Rooms</h2>
-<ul id="rooms" class="rooms">{_rooms(snapshot["rooms"])}</ul>
+<ul id="rooms" class="rooms">{_rooms(snapshot["rooms"], room)}</ul>
 <p id="no-rooms" class="muted"{" hidden" if snapshot["rooms"] else ""}>No rooms yet.</p>
 </section>
 <section class="panel" aria-labelledby="clients-title">
@@ -137,7 +151,8 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 <h2 id="clients-title">Clients</h2>
 <form id="filter-form" method="get" action="" role="search">
 <input id="filter" name="q" type="search" value="{_t(query)}"
- placeholder="Filter by name, IP or room" aria-label="Filter clients">
+ placeholder="Filter by name, sid, address, transport or room" aria-label="Filter clients">
+<input id="room" name="room" type="hidden" value="{_t(room)}">
 <button id="filter-button" type="submit">Filter</button>
 </form>
 </div>

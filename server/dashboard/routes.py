@@ -111,6 +111,7 @@ class Dashboard:
             Route("/", self.page),
             Route("/dashboard", self.page),
             Route("/api/connections", self.connections),
+            Route("/api/connections/{sid}", self.connection),
             Route("/api/feed", self.feed),
             Route("/healthz", self.healthz),
             Route("/favicon.svg", self.icon),
@@ -144,10 +145,18 @@ class Dashboard:
                                     headers={"set-cookie": session_cookie(token)})
         query = request.query_params
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
-                                             query.get("client")))
+                                             query.get("client"), query.get("room", "")))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
+
+    async def connection(self, request: Request) -> Response:
+        """One client, for its details panel: its message counts change without a feed
+        event, so the panel asks again while it is open."""
+        found = self.status.manager.get(request.path_params["sid"])
+        if found is None:
+            return await not_found(request, LookupError(request.path_params["sid"]))
+        return JSONResponse(found.to_dict())
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "uptime_seconds": self.status.uptime_seconds()})

@@ -14,6 +14,7 @@ from ..connections import Connection, ConnectionManager
 from ..network import client_ip, header_values
 from .admission import MAX_USER_AGENT_LENGTH, admit, clean_text, room_error
 from .metrics import RelayMeter
+from .traffic import ClientTraffic, RelayTally
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,9 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
     the event's arguments.
 
     They keep ``manager`` equal to the live clients and count each relayed message in
-    ``relays`` (the dashboard shows the rate).  Every method named ``on_<event>`` answers
-    that event from any client: helpers must not be named so.
+    ``relays`` (the dashboard shows the rate) and in each client's ``traffic``.  Every
+    method named ``on_<event>`` answers that event from any client: helpers must not be
+    named so.
     """
 
     def __init__(self, manager: ConnectionManager, settings: Settings,
@@ -33,6 +35,7 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         self.manager = manager
         self.settings = settings
         self.relays = relays
+        self.tally = RelayTally()
 
     def transport_upgraded(self, sid: str) -> None:
         """For the server's transport-upgrade hook: the client has moved to websocket."""
@@ -50,6 +53,7 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
             transport=self.server.transport(sid),
             user_agent=clean_text(agents[0], MAX_USER_AGENT_LENGTH) if agents else "",
             name=name,
+            traffic=ClientTraffic(self.tally),
         )
         await self.save_session(sid, {"name": name})
         self.manager.add(connection)
@@ -69,6 +73,8 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
     async def on_message(self, sid: str, data: Any = None) -> None:
         await self.emit("message", {"from": sid, "data": data}, skip_sid=sid)
         self.relays.record()
+        if (traffic := self._traffic(sid)) is not None:
+            traffic.relayed()
 
     async def on_room_message(self, sid: str, payload: Any = None) -> dict[str, Any]:
         if not isinstance(payload, Mapping) or "room" not in payload:
@@ -82,9 +88,15 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         await self.emit("message", {"from": sid, "room": room, "data": payload.get("data")},
                         room=room, skip_sid=sid)
         self.relays.record()
+        if (traffic := self._traffic(sid)) is not None:
+            traffic.relayed(room)
         return {"ok": True}
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _traffic(self, sid: str) -> ClientTraffic | None:
+        connection = self.manager.get(sid)
+        return connection.traffic if connection else None
 
     def _rooms_of(self, sid: str) -> list[str]:
         connection = self.manager.get(sid)
@@ -94,6 +106,10 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         error = room_error(room, self.manager)
         if error:
             return {"ok": False, "error": error}
+        traffic = self._traffic(sid)
+        if traffic is not None:
+            traffic.seen()
+            (traffic.joined if enter else traffic.left)(room)
         if enter:
             await self.enter_room(sid, room)
             self.manager.add_room(sid, room)

@@ -14,7 +14,7 @@ from server.connections import Connection, ConnectionManager, manager
 from server.dashboard import dashboard_app, get_connections_json, get_dashboard_html
 
 CONNECTION_KEYS = {"sid", "name", "client_ip", "transport", "user_agent", "connected_at",
-                   "rooms"}
+                   "rooms", "messages_sent", "messages_received", "last_seen"}
 
 
 async def get_json(hub) -> dict:

@@ -47,7 +47,7 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
             table.customContextMenuRequested.emit(table.visualRect(index).center())
             assert app.window.row_menu is not None
             actions = {a.text(): a for a in app.window.row_menu.actions()}
-            assert set(actions) == {"Disconnect", "Copy SID"}
+            assert set(actions) == {"Disconnect", "Details…", "Copy SID"}
             actions["Copy SID"].trigger()
             assert app.window.statusBar().currentMessage() == f"Copied {leaving.sid}"
             actions["Disconnect"].trigger()
@@ -119,13 +119,14 @@ def test_without_a_tray_the_window_opens_holds_every_command_and_closing_quits(
 
 def test_with_a_tray_closing_hides_and_the_tray_menu_quits(qt_run: QtRun) -> None:
     async def scenario() -> None:
-        app = DesktopApp(loopback_settings(), tray_available=True)
+        app = DesktopApp(loopback_settings(), tray_available=True, first_run=False)
         task = asyncio.ensure_future(app.run())
         await wait_until(lambda: app.controller.is_running, message="the server")
         assert app.tray is not None and not app.window.isVisible()
         texts = [a.text() for a in app.tray.menu.actions() if not a.isSeparator()]
-        assert texts == ["Show window", "Open dashboard in browser", "Copy LAN address",
-                         "Stop server", "Quit"]
+        assert texts == [f"Running on port {app.controller.port} — 0 clients", "Show window",
+                         "Open dashboard in browser", "Copy LAN address", "Stop server",
+                         "Settings…", "Quit"]
         app.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
         assert app.window.isVisible()
         app.window.close()

@@ -90,8 +90,8 @@ async def test_filter_and_details(hub, clients, browser):
     await expect(rows(page).locator("visible=true")).to_have_count(1)
     await page.locator("#filter").fill("127.0.0.1")
     await expect(rows(page).locator("visible=true")).to_have_count(2)
+    await page.locator("#filter").fill("")
     await page.locator("#rooms a[data-room='kitchen']").click()
-    await expect(page.locator("#filter")).to_have_value("kitchen")
     await expect(rows(page).locator("visible=true")).to_have_count(1)
 
     await rows(page).locator("visible=true").first.click()
@@ -99,8 +99,42 @@ async def test_filter_and_details(hub, clients, browser):
     await expect(details).to_be_visible()
     await expect(details.locator("dd[data-key='sid']")).to_have_text(lamp.sid)
     await expect(details.locator("dd[data-key='user_agent']")).to_contain_text("aiohttp")
+    await expect(details.locator("dd[data-key='messages_sent']")).to_have_text("0")
+    await lamp.emit("message", "hello")  # no feed event: the open panel asks again
+    await expect(details.locator("dd[data-key='messages_sent']")).to_have_text(
+        "1", timeout=5000)
+    await expect(details.locator("dd[data-key='messages_received']")).to_have_text("0")
+    await expect(details.locator("dd[data-key='last_seen'] time")).to_have_count(1)
     await page.keyboard.press("Escape")
     await expect(details).to_be_hidden()
+
+
+async def test_a_room_chip_lists_its_members_only_and_the_filter_matches_transport(
+        hub, clients, browser):
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    await lamp.call("join", "kitchen")
+    await clients("py", hub_url(hub), "websocket", {"name": "kitchen-display"})  # no room
+    tap = await clients("js", hub_url(hub), "polling", {"name": "garden-tap"})
+    page = await open_dashboard(browser, hub_url(hub) + "/")
+    await expect(page.locator("#live")).to_have_text("Live", timeout=5000)
+    visible = rows(page).locator("visible=true")
+    await expect(visible).to_have_count(3)
+
+    chip = page.locator("#rooms a[data-room='kitchen']")
+    await chip.click()
+    await expect(chip).to_have_attribute("aria-pressed", "true")
+    await expect(visible).to_have_count(1)
+    await expect(visible).to_have_attribute("data-sid", lamp.sid)
+    assert "room=kitchen" in page.url
+    await chip.click()  # pressed again: every room
+    await expect(visible).to_have_count(3)
+
+    await page.locator("#filter").fill("POLL")  # the transport column, as in the window
+    await expect(visible).to_have_count(1)
+    await expect(visible).to_have_attribute("data-sid", tap.sid)
+    await page.reload()  # the server renders the same choice
+    await expect(page.locator("#live")).to_have_text("Live", timeout=5000)
+    await expect(visible).to_have_count(1)
 
 
 @pytest.mark.parametrize("name", [

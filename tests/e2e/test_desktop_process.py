@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 
 import pytest
@@ -63,6 +64,52 @@ async def test_a_second_launch_hands_over_to_the_first_and_exits_0(tmp_path):
         assert await asyncio.wait_for(first.wait(), 10) == 0
     finally:
         await first.kill()
+
+
+async def test_a_second_launch_with_a_port_says_the_running_app_keeps_its_own(tmp_path):
+    config_file = tmp_path / "config.toml"
+    first = AppProcess(config_file)
+    await first.start()
+    try:
+        await first.url()
+        second = AppProcess(config_file, "--port", "18502")
+        await second.start()
+        assert await asyncio.wait_for(second.wait(), 20) == 0
+        assert any("the running app keeps its own settings, --port 18502 was not applied"
+                   in line for line in second.lines), second.output()
+        assert first.process is not None
+        first.process.terminate()
+        assert await asyncio.wait_for(first.wait(), 10) == 0
+    finally:
+        await first.kill()
+
+
+@pytest.mark.parametrize(("contents", "args", "named"), [
+    (b"ping_interval = 99999\n", (), "ping_interval = 99999 in "),
+    (b"", ("--port", "70000"), "--port 70000 on the command line"),
+], ids=["in the file", "on the command line"])
+async def test_a_bad_setting_does_not_stop_the_tray_app(tmp_path, clients, contents, args,
+                                                        named):
+    config_file = tmp_path / "config.toml"
+    config_file.write_bytes(contents)
+    app = AppProcess(config_file, *args)
+    await app.start()
+    try:
+        await app.wait_for_line("setting set aside: " + re.escape(named))
+        client = await clients("py", await app.url(), "websocket")
+        await wait_until(lambda: client.sid is not None)
+        assert app.process is not None
+        app.process.terminate()
+        assert await asyncio.wait_for(app.wait(), 10) == 0
+    finally:
+        await app.kill()
+    if contents:  # a bad file is left as it is (a valid one gets the dashboard token)
+        assert config_file.read_bytes() == contents
+
+    headless = AppProcess(config_file, "--headless", *args)  # no one to show a dialog to
+    await headless.start()
+    assert await asyncio.wait_for(headless.wait(), 20) == 2
+    assert "invalid setting" in headless.output()
 
 
 def test_the_instance_name_follows_the_config_file(tmp_path, monkeypatch):

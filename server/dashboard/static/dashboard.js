@@ -9,6 +9,8 @@ const $ = (id) => document.getElementById(id);
 
 const connections = new Map(); // sid -> connection, as /api/connections shows it
 let selected = null; // sid whose details are open
+let room = ""; // the pressed room chip: only its members are listed
+const DETAILS_REFRESH_MS = 2000; // message counts change without a feed event
 
 function formatDuration(seconds) {
   // Two units at most, like format_duration in server/dashboard/status.py.
@@ -29,9 +31,12 @@ function setText(element, value) {
 }
 
 function matches(c, query) {
+  // As page.py's matches and the window's filter: a room chip by exact membership, the
+  // text in the name, sid, address, transport or a room.
+  if (room && !c.rooms.includes(room)) return false;
   query = query.trim().toLowerCase();
   if (!query) return true;
-  return [c.name || "", c.client_ip, c.sid, ...c.rooms]
+  return [c.name || "", c.sid, c.client_ip, c.transport, ...c.rooms]
     .some((field) => field.toLowerCase().includes(query));
 }
 
@@ -115,21 +120,24 @@ function applyFilter() {
   }
   updateEmptyNotes();
   const url = new URL(location.href);
-  if (query) url.searchParams.set("q", query); else url.searchParams.delete("q");
+  for (const [key, value] of [["q", query], ["room", room]]) {
+    if (value) url.searchParams.set(key, value); else url.searchParams.delete(key);
+  }
   history.replaceState(null, "", url);
 }
 
 // -- rooms, summary, details -------------------------------------------------------------
 
 function showRooms(rooms) {
-  const items = rooms.map(([room, members]) => {
+  const items = rooms.map(([name, members]) => {
     const link = document.createElement("a");
-    link.href = "?q=" + encodeURIComponent(room);
-    link.dataset.room = room;
+    link.href = "?room=" + encodeURIComponent(name);
+    link.dataset.room = name;
+    if (name === room) link.setAttribute("aria-pressed", "true");
     const badge = document.createElement("span");
     badge.className = "badge";
     badge.textContent = String(members);
-    link.append(room, " ", badge);
+    link.append(name, " ", badge);
     const item = document.createElement("li");
     item.append(link);
     return item;
@@ -153,20 +161,30 @@ function showDetails(sid) {
   selected = sid;
   for (const dd of $("details").querySelectorAll("dd[data-key]")) {
     const key = dd.dataset.key;
-    if (key === "connected_at") {
+    if (key === "connected_at" || key === "last_seen") {
       const time = document.createElement("time");
-      time.dateTime = c.connected_at;
-      time.textContent = formatTime(c.connected_at);
+      time.dateTime = c[key];
+      time.textContent = formatTime(c[key]);
       dd.replaceChildren(time);
     } else {
       const value = key === "rooms" ? c.rooms.join(", ") : c[key];
-      setText(dd, value || "-");
+      setText(dd, value === null || value === undefined || value === "" ? "-" : String(value));
     }
   }
   for (const tr of $("connections").tBodies[0].rows) {
     tr.classList.toggle("selected", tr.dataset.sid === sid);
   }
   $("details").hidden = false;
+}
+
+async function refreshDetails() {
+  if (selected === null || document.hidden) return;
+  const sid = selected;
+  const response = await fetch("/api/connections/" + encodeURIComponent(sid));
+  if (response.ok && selected === sid && connections.has(sid)) {
+    connections.set(sid, await response.json());
+    showDetails(sid);
+  }
 }
 
 function closeDetails() {
@@ -213,11 +231,17 @@ function start() {
   $("filter-button").hidden = true;
   $("filter-form").addEventListener("submit", (event) => event.preventDefault());
   $("filter").addEventListener("input", applyFilter);
+  room = $("room").value;
   $("rooms").addEventListener("click", (event) => {
     const link = event.target.closest("a[data-room]");
     if (!link) return;
     event.preventDefault();
-    $("filter").value = link.dataset.room;
+    room = room === link.dataset.room ? "" : link.dataset.room;
+    $("room").value = room;
+    for (const chip of $("rooms").querySelectorAll("a[data-room]")) {
+      if (chip.dataset.room === room) chip.setAttribute("aria-pressed", "true");
+      else chip.removeAttribute("aria-pressed");
+    }
     applyFilter();
   });
   $("connections").tBodies[0].addEventListener("click", (event) => {
@@ -235,6 +259,7 @@ function start() {
   });
   selected = $("details").hidden ? null : new URL(location.href).searchParams.get("client");
   connectFeed();
+  setInterval(() => refreshDetails().catch(() => {}), DETAILS_REFRESH_MS);
 }
 
 start();
