@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import socketio
@@ -21,6 +21,9 @@ from .hub.namespace import HubNamespace
 from .logging_config import LOGGER_NAME
 from .wire.fanout import FanOutManager
 from .wire.socketio_server import HubSocketIOServer
+
+if TYPE_CHECKING:
+    from .discovery import Advertiser
 
 
 class FastJson:
@@ -84,11 +87,13 @@ class Hub:
     app: HostGuard
 
 
-def build_hub(settings: Settings, manager: ConnectionManager) -> Hub:
-    """The hub's parts, sharing one registry and one relay meter."""
+def build_hub(settings: Settings, manager: ConnectionManager,
+              advertiser: Advertiser | None = None) -> Hub:
+    """The hub's parts, sharing one registry and one relay meter; ``advertiser`` (the
+    hub's mDNS announcement, if any) is what ``/api/info`` reports on."""
     relays = RelayMeter()
     sio = create_socketio_server(settings, manager, relays)
-    dashboard = create_dashboard_app(manager, settings, relays)
+    dashboard = create_dashboard_app(manager, settings, relays, advertiser)
     both = socketio.ASGIApp(sio, other_asgi_app=dashboard)
     return Hub(sio, dashboard, HostGuard(both, lambda: settings))
 

@@ -119,7 +119,21 @@ def lan_addresses() -> list[str]:
                     for ip in adapter.ips if ip.is_IPv4 and isinstance(ip.ip, str))
 
 
+def reachable_hosts(host: str) -> list[str]:
+    """The addresses at which a server bound to ``host`` can be reached, LAN ones first."""
+    return [*lan_addresses(), "127.0.0.1"] if host in ("0.0.0.0", "::") else [host]
+
+
+def is_loopback_only(host: str) -> bool:
+    """Whether a server bound to ``host`` can be reached from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def reachable_urls(host: str, port: int) -> list[str]:
     """The URLs at which a server bound to ``host:port`` can be opened."""
-    hosts = [*lan_addresses(), "127.0.0.1"] if host in ("0.0.0.0", "::") else [host]
-    return [f"http://{h if ':' not in h else f'[{h}]'}:{port}" for h in hosts]
+    return [f"http://{h if ':' not in h else f'[{h}]'}:{port}" for h in reachable_hosts(host)]

@@ -29,10 +29,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..connections import ConnectionManager, manager
+from ..discovery import Advertiser
 from ..hosts import HostGuard
 from ..hub.metrics import RelayMeter
 from .access import AccessGate, session_cookie, token_matches
 from .feed import LiveFeed
+from .info import hub_info
 from .page import render_dashboard
 from .status import HubStatus
 
@@ -103,15 +105,18 @@ def get_dashboard_html(connections: ConnectionManager = manager, query: str = ""
 class Dashboard:
     """The dashboard of one hub as an ASGI app: its routes are the HTTP surface."""
 
-    def __init__(self, status: HubStatus, settings: Settings | None) -> None:
+    def __init__(self, status: HubStatus, settings: Settings | None,
+                 advertiser: Advertiser | None = None) -> None:
         self.status = status
         self._settings = settings
+        self.advertiser = advertiser
         self._feeds: set[LiveFeed] = set()
         self.routes = [
             Route("/", self.page),
             Route("/dashboard", self.page),
             Route("/api/connections", self.connections),
             Route("/api/feed", self.feed),
+            Route("/api/info", self.info),
             Route("/healthz", self.healthz),
             Route("/favicon.svg", self.icon),
             Route("/favicon.ico", self.icon),  # what browsers and tools ask for unprompted
@@ -149,6 +154,9 @@ class Dashboard:
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
 
+    async def info(self, request: Request) -> Response:
+        return JSONResponse(hub_info(self.settings, _served_port(request), self.advertiser))
+
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "uptime_seconds": self.status.uptime_seconds()})
 
@@ -176,16 +184,25 @@ class Dashboard:
             feed.close()
 
 
+def _served_port(request: Request) -> int | None:
+    """The port this request reached: the one the hub really listens on (port 0 in the
+    settings means "any free one")."""
+    server = request.scope.get("server")
+    return int(server[1]) if server and server[1] is not None else None
+
+
 def create_dashboard_app(connections: ConnectionManager = manager,
                          settings: Settings | None = None,
-                         relays: RelayMeter | None = None) -> Dashboard:
+                         relays: RelayMeter | None = None,
+                         advertiser: Advertiser | None = None) -> Dashboard:
     """An ASGI app serving the dashboard, JSON API and live feed for ``connections``.
 
     ``settings`` gives the dashboard token (the process-wide settings when None);
-    ``relays`` is the meter the hub's handlers count relayed messages on.  The caller
-    puts ``server.hosts.HostGuard`` in front, as ``server.app.build_hub`` does for the hub.
+    ``relays`` is the meter the hub's handlers count relayed messages on; ``advertiser``
+    the hub's mDNS announcement, for ``/api/info``.  The caller puts
+    ``server.hosts.HostGuard`` in front, as ``server.app.build_hub`` does for the hub.
     """
-    return Dashboard(HubStatus(connections, relays), settings)
+    return Dashboard(HubStatus(connections, relays), settings, advertiser)
 
 
 def _seed_dashboard() -> HostGuard:
