@@ -29,7 +29,7 @@ class TrayIcon(QSystemTrayIcon):
         super().__init__(state_icon(State.STOPPED), parent)
         self.menu = QMenu()
         for action in (actions.show_window, actions.open_dashboard, actions.copy_address,
-                       actions.start_stop):
+                       actions.connect_device, actions.start_stop):
             self.menu.addAction(action)
         self.menu.addSeparator()
         self.menu.addAction(actions.quit)
