@@ -98,8 +98,10 @@ def _page(title: str, body: str, head_extra: str = "") -> str:
 """
 
 
-def render_dashboard(status: HubStatus, query: str = "", client: str | None = None) -> str:
-    """The whole page as of now, filtered by ``query``, with ``client``'s details open."""
+def render_dashboard(status: HubStatus, query: str = "", client: str | None = None,
+                     sections: str = "") -> str:
+    """The whole page as of now, filtered by ``query``, with ``client``'s details open;
+    ``sections`` (HTML) follow the clients'."""
     snapshot = status.snapshot()
     summary = snapshot["summary"]
     connections = snapshot["connections"]
@@ -153,6 +155,7 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 <p id="no-match" class="muted"{"" if connections and not shown else " hidden"}>
 No client matches the filter.</p>
 </section>
+{sections}
 {_details(selected)}
 </main>""", head)
 

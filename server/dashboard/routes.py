@@ -33,6 +33,7 @@ from ..discovery import Advertiser
 from ..hosts import HostGuard
 from ..hub.metrics import RelayMeter
 from .access import AccessGate, session_cookie, token_matches
+from .connect import render_connect_section
 from .feed import LiveFeed
 from .info import hub_info
 from .page import render_dashboard
@@ -148,8 +149,10 @@ class Dashboard:
             return RedirectResponse(request.url.path, 303,
                                     headers={"set-cookie": session_cookie(token)})
         query = request.query_params
+        connect = render_connect_section(
+            hub_info(self.settings, _served_port(request), self.advertiser))
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
-                                             query.get("client")))
+                                             query.get("client"), connect))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
