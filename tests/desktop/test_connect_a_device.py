@@ -8,16 +8,20 @@ Discovery is off in the tests (tests/conftest.py); the one test that turns it on
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import pytest
 from helpers.desktop_support import QtRun, app_url, running_app
-from helpers.mdns import unique_name
+from helpers.mdns import LoopbackBrowser, unique_name
 from helpers.support import wait_until
 from PySide6.QtGui import QGuiApplication
 
 from desktop.connect_dialog import SnippetTab
 from desktop.controller import State
 from server.config import read_config_file
+from server.runtime.runner import bind_socket
 
+SOCKETIO = "_socketio._tcp.local."
 WITHIN = 20.0  # a hang guard: a restart, or mDNS probing for a name
 
 
@@ -113,5 +117,26 @@ def test_connect_a_device_shows_code_for_the_hub_and_follows_a_restart(
             assert app_url(app) in new_tabs[0].code.toPlainText()
             assert all("YOUR_HUB_TOKEN" not in tab.code.toPlainText() for tab in new_tabs)
             assert "YOUR_HUB_TOKEN" not in dialog.summary.text()
+
+    qt_run(scenario())
+
+
+def test_a_restart_on_another_port_is_announced_afresh(qt_run: QtRun) -> None:
+    """"Use port N" and the settings dialog restart through the controller: the new hub
+    announces its new port, and the window shows the name again."""
+    async def scenario() -> None:
+        name = unique_name("moving hub")
+        async with running_app(discovery=True, node_name=name) as app:  # on 127.0.0.1 only
+            controller = app.controller
+            async with LoopbackBrowser([SOCKETIO]) as seen:
+                assert (await seen.found(SOCKETIO, name)).port == controller.port
+            with closing(bind_socket("127.0.0.1", 0)) as sock:
+                new_port = sock.getsockname()[1]
+            assert await controller.restart(
+                controller.settings.model_copy(update={"port": new_port}))
+            async with LoopbackBrowser([SOCKETIO]) as seen:
+                assert (await seen.found(SOCKETIO, name)).port == new_port
+            await wait_until(lambda: app.window.discovery_label.text().endswith(f"“{name}”"),
+                             WITHIN, "the announced name in the window again")
 
     qt_run(scenario())
