@@ -89,12 +89,9 @@ const char *AUTH = "{$c_token\\"name\\":\\"esp32\\"}";
 
 SocketIOclient socketIO;
 
-void emitEvent(const char *event, JsonVariantConst data) {
-  JsonDocument doc;
-  doc.add(event);
-  doc.add(data);
+void emitEvent(JsonDocument &event) {  // ["name", argument]
   String text;
-  serializeJson(doc, text);
+  serializeJson(event, text);
   socketIO.sendEVENT(text);
 }
 
@@ -102,10 +99,14 @@ void onSocketIO(socketIOmessageType_t type, uint8_t *payload, size_t length) {
   if (type == sIOtype_CONNECT && payload[0] != '{') {
     socketIO.send(sIOtype_CONNECT, AUTH);  // websocket open: join the hub, with auth
   } else if (type == sIOtype_CONNECT) {    // the hub accepted us: {"sid": ...}
-    emitEvent("join", JsonVariantConst("$room"));
+    JsonDocument join;
+    join.add("join");
+    join.add("$room");
+    emitEvent(join);
     JsonDocument message;
-    message["text"] = "hello from an ESP32";
-    emitEvent("message", message.as<JsonVariantConst>());
+    message.add("message");
+    message.add<JsonObject>()["text"] = "hello from an ESP32";
+    emitEvent(message);
   } else if (type == sIOtype_EVENT) {      // ["message", {"from": sid, "data": ...}]
     Serial.printf("%.*s\\n", (int)length, (const char *)payload);
   }
@@ -121,10 +122,10 @@ void setup() {
   // Or find the hub by mDNS instead of the fixed address above:
   MDNS.begin("esp32");
   if (MDNS.queryService("socketio", "tcp") > 0) {
-    host = MDNS.address(0).toString();
+    host = MDNS.IP(0).toString();
     port = MDNS.port(0);
   }
-  socketIO.begin(host, port, "/socket.io/?EIO=4");
+  socketIO.begin(host.c_str(), port, "/socket.io/?EIO=4");
   socketIO.onEvent(onSocketIO);
 }
 

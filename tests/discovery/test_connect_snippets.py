@@ -60,6 +60,54 @@ async def test_the_snippet_joins_sends_and_receives(key: str, greeting: str, tmp
     assert f"joined ['{ROOM}']" in process.printed or f"joined [ '{ROOM}' ]" in process.printed
 
 
+MICROPYTHON_REQUESTS = """\
+# MicroPython's built-in requests module, as much as the snippet uses, for CPython.
+import urllib.request
+
+
+class Response:
+    def __init__(self, text):
+        self.text = text
+
+    def close(self):
+        pass
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        return Response(answer.read().decode())
+
+
+def post(url, data, headers=None):
+    request = urllib.request.Request(url, data.encode(), headers or {}, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return Response(answer.read().decode())
+"""
+
+
+async def test_the_micropython_snippet_speaks_engine_io_polling(
+        tmp_path: Path, clients: ConnectClient) -> None:
+    """Run by CPython with a stand-in for MicroPython's ``requests``: its Engine.IO and
+    Socket.IO packets are the part that could be wrong."""
+    (tmp_path / "requests.py").write_text(MICROPYTHON_REQUESTS)
+    async with running_hub() as hub:
+        assert hub.port is not None
+        observer = await clients("py", hub_url(hub), "websocket")
+        await observer.call("join", ROOM)
+        code = snippet("micropython", hub.port).code
+        process = LoggedProcess(*command("micropython", code, tmp_path), cwd=tmp_path)
+        await process.start()
+        try:
+            sent = await observer.next_event("message")
+            assert sent[0]["data"] == {"text": "hello from MicroPython"}
+            assert ROOM in hub.manager.get(sent[0]["from"]).rooms
+            await observer.emit("message", "hello, snippet")
+            await wait_until(lambda: any("hello, snippet" in line for line in process.printed),
+                             WITHIN, "the snippet to print the observer's message")
+        finally:
+            await process.kill()
+
+
 async def test_the_python_snippet_works_with_the_token_in_its_place(
         tmp_path: Path, clients: ConnectClient) -> None:
     async with running_hub(auth_token="s3cret-hub-token") as hub:
