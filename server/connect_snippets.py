@@ -220,7 +220,7 @@ while True:
 """)
 
 _PLATFORMS = (
-    ("javascript", "JavaScript (Node.js or a web page)", "javascript",
+    ("javascript", "JavaScript (Node.js)", "javascript",
      "npm install socket.io-client@4", _JAVASCRIPT),
     ("python", "Python", "python", 'pip install "python-socketio[asyncio_client]"', _PYTHON),
     ("arduino", "ESP32 Arduino", "cpp",

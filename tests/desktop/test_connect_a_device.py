@@ -100,7 +100,7 @@ def test_connect_a_device_shows_code_for_the_hub_and_follows_a_restart(
             assert dialog is not None and dialog.isVisible()
             tabs = dialog.snippet_tabs()
             assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == [
-                "JavaScript (Node.js or a web page)", "Python", "ESP32 Arduino", "ESP-IDF",
+                "JavaScript (Node.js)", "Python", "ESP32 Arduino", "ESP-IDF",
                 "MicroPython"]
             url = app_url(app)
             assert url in tabs[0].code.toPlainText() and url in tabs[1].code.toPlainText()
