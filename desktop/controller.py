@@ -115,10 +115,10 @@ class HubController(QObject):
         if advertiser is None or advertiser.state is AdvertiserState.STOPPED:
             return "Discovery off: the server is not running"
         if advertiser.state is AdvertiserState.STARTING:
-            return "Discovery: announcing on the LAN…"
+            return "Discovery: announcing by mDNS…"
         if advertiser.state is AdvertiserState.FAILED:
             return f"Discovery off: {advertiser.error}"
-        return f"Found on the LAN by mDNS as “{advertiser.name_in_use}”"
+        return f"Announced by mDNS as “{advertiser.name_in_use}”"
 
     def connect_snippets(self) -> list[Snippet]:
         """Client code for the hub as it serves now (its first reachable address, LAN

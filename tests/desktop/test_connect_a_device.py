@@ -85,7 +85,7 @@ def test_the_window_shows_the_name_the_hub_is_announced_by(qt_run: QtRun) -> Non
         name = unique_name("window hub")
         async with running_app(discovery=True, node_name=name) as app:  # on 127.0.0.1 only
             label = app.window.discovery_label
-            await wait_until(lambda: label.text() == f"Found on the LAN by mDNS as “{name}”",
+            await wait_until(lambda: label.text() == f"Announced by mDNS as “{name}”",
                              WITHIN, "the announced name in the window")
 
     qt_run(scenario())
@@ -138,5 +138,19 @@ def test_a_restart_on_another_port_is_announced_afresh(qt_run: QtRun) -> None:
                 assert (await seen.found(SOCKETIO, name)).port == new_port
             await wait_until(lambda: app.window.discovery_label.text().endswith(f"“{name}”"),
                              WITHIN, "the announced name in the window again")
+
+    qt_run(scenario())
+
+
+def test_a_failed_announcement_says_why_and_the_hub_serves_on(qt_run: QtRun) -> None:
+    """zeroconf cannot multicast on IPv6 loopback: a hub bound to ::1 has nowhere to
+    announce itself, which is nothing sent at all."""
+    async def scenario() -> None:
+        async with running_app(host="::1", discovery=True, node_name=unique_name("v6")) as app:
+            assert app.controller.is_running
+            label = app.window.discovery_label
+            await wait_until(lambda: label.text().startswith("Discovery off: cannot announce"),
+                             WITHIN, "the reason discovery is off")
+            assert "no interface" in label.text()
 
     qt_run(scenario())
