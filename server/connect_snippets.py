@@ -1,11 +1,11 @@
 """Ready-to-paste client code for "Connect a device", with the hub's address filled in.
 
 One source for the window and the dashboard.  Each snippet connects, joins the room
-``kitchen``, sends a ``message`` and a ``room_message`` as the hub protocol (README, "The
-hub protocol") defines them, and prints what the other clients send.  When the hub wants
-a token, the snippets carry ``TOKEN_PLACEHOLDER`` where it goes: the token itself is never
-shown.  The JavaScript, Python and MicroPython snippets are run against a live hub in
-the tests (tests/discovery/test_connect_snippets.py).
+``kitchen``, sends a ``message`` (JavaScript and Python a ``room_message`` too) as the hub
+protocol (README, "The hub protocol") defines them, and prints what the others send.
+When the hub wants a token, the snippets carry ``TOKEN_PLACEHOLDER`` where it goes: the
+token itself is never shown.  The JavaScript, Python and MicroPython snippets are run
+against a live hub in the tests (tests/discovery/test_connect_snippets.py).
 """
 
 from __future__ import annotations
