@@ -47,6 +47,10 @@ def has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["discover"]:  # the bundle's way to list the hubs on the LAN
+        from server import __main__ as headless
+
+        return headless.main(argv)
     args = parse_args(argv)
     if args.headless or not has_display():
         from server import __main__ as headless

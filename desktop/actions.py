@@ -12,13 +12,15 @@ from .controller import State
 
 
 class AppActions(QObject):
-    """Show window, Open dashboard, Copy LAN address, Start/Stop, Settings, Quit."""
+    """Show window, Open dashboard, Copy LAN address, Connect a device, Start/Stop,
+    Settings, Quit."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.show_window = QAction("Show window", self)
         self.open_dashboard = QAction("Open dashboard in browser", self)
         self.copy_address = QAction("Copy LAN address", self)
+        self.connect_device = QAction("Connect a device…", self)
         self.start_stop = QAction("Start server", self)
         self.settings = QAction("Settings…", self)
         self.quit = QAction("Quit", self)

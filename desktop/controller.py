@@ -15,8 +15,10 @@ from urllib.parse import quote
 from PySide6.QtCore import QObject, Signal
 
 from server.config import Settings, SettingsError, ensure_dashboard_token, save_config_file
+from server.connect_snippets import Snippet, snippets
 from server.connections import ConnectionManager
-from server.network import lan_addresses
+from server.discovery import AdvertiserState
+from server.network import is_loopback_only, lan_addresses, reachable_hosts
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
 from . import LOGGER_NAME
@@ -25,6 +27,7 @@ logger = logging.getLogger(LOGGER_NAME)
 
 FREE_PORT_SEARCH = 20
 """How many ports above a busy one to try when suggesting another."""
+ALL_INTERFACES = "0.0.0.0"
 
 
 class State(enum.Enum):
@@ -40,6 +43,9 @@ class HubController(QObject):
 
     stateChanged = Signal(object)
     """The new ``State``; read ``port``, ``urls`` and ``error`` for the details."""
+    discoveryChanged = Signal()
+    """The LAN announcement started, settled on a name, failed or stopped: read
+    ``discovery_status``."""
 
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +101,42 @@ class HubController(QObject):
     def lan_addresses(self) -> list[str]:
         """This machine's LAN addresses, for display."""
         return lan_addresses()
+
+    @property
+    def loopback_only(self) -> bool:
+        """Whether the hub is bound so that only this machine can reach it."""
+        return is_loopback_only(self._settings.host)
+
+    def discovery_status(self) -> str:
+        """One line: the name the hub is announced by on the LAN, or why it is not."""
+        advertiser = self._hub.advertiser if self._hub is not None else None
+        if not self._settings.discovery:
+            return "Discovery off: turned off in the settings (discovery = false)"
+        if advertiser is None or advertiser.state is AdvertiserState.STOPPED:
+            return "Discovery off: the server is not running"
+        if advertiser.state is AdvertiserState.STARTING:
+            return "Discovery: announcing by mDNS…"
+        if advertiser.state is AdvertiserState.FAILED:
+            return f"Discovery off: {advertiser.error}"
+        return f"Announced by mDNS as “{advertiser.name_in_use}”"
+
+    def connect_snippets(self) -> list[Snippet]:
+        """Client code for the hub as it serves now (its first reachable address, LAN
+        first), or none when it is not serving."""
+        port = self.port
+        if port is None:
+            return []
+        return snippets(reachable_hosts(self._settings.host)[0], port,
+                        self._settings.auth_token is not None)
+
+    async def open_to_lan(self) -> bool:
+        """Listen on every interface from now on: saved for the next launch (a failure to
+        save is logged; this run serves the LAN all the same), then restarted."""
+        try:
+            save_config_file({"host": ALL_INTERFACES})
+        except (SettingsError, OSError) as exc:
+            logger.warning("the address could not be saved for the next launch: %s", exc)
+        return await self.restart(self._settings.model_copy(update={"host": ALL_INTERFACES}))
 
     def suggest_free_port(self) -> int | None:
         """A port above the busy one that can be bound right now, or None."""
@@ -182,6 +224,8 @@ class HubController(QObject):
             logger.exception("the server could not start")
             return self._fail(f"the server could not start: {exc}")
         self._hub = hub
+        if hub.advertiser is not None:
+            hub.advertiser.on_change = self.discoveryChanged.emit
         # The hub may have completed the settings (a generated dashboard token): keep its
         # version, so that a later restart serves the same token.
         self._settings = hub.settings
@@ -212,3 +256,4 @@ class HubController(QObject):
     def _set_state(self, state: State) -> None:
         self._state = state
         self.stateChanged.emit(state)
+        self.discoveryChanged.emit()

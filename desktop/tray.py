@@ -45,7 +45,7 @@ class TrayIcon(QSystemTrayIcon):
         self.menu.addAction(self.status)
         self.menu.addSeparator()
         for action in (actions.show_window, actions.open_dashboard, actions.copy_address,
-                       actions.start_stop):
+                       actions.connect_device, actions.start_stop):
             self.menu.addAction(action)
         self.menu.addAction(actions.settings)
         self.menu.addSeparator()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from .actions import AppActions
 from .background import run_in_background
 from .client_details import ClientDetails
+from .connect_dialog import ConnectDialog
 from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
 from .controller import HubController, State
 from .empty_note import EmptyTableNote
@@ -53,6 +54,21 @@ class ErrorBanner(QFrame):
         layout.addWidget(self.settings)
 
 
+class LoopbackNotice(QFrame):
+    """Said where the addresses are when no other device can reach the hub, with the
+    one-click way out."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet("LoopbackNotice { background: #fff4e5; border: 1px solid #e0a030; }")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.open_to_lan = QPushButton("Let LAN devices connect")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.open_to_lan)
+
+
 class MainWindow(QMainWindow):
     """The connected clients, the hub's addresses and QR code, its state and log."""
 
@@ -69,6 +85,7 @@ class MainWindow(QMainWindow):
         self.hide_on_close = hide_on_close
         self.row_menu: QMenu | None = None
         self.details: dict[str, ClientDetails] = {}
+        self.connect_dialog: ConnectDialog | None = None
         self._suggested_port: int | None = None
         self._qr_text: str | None = None
         self.setWindowTitle("socketio-tray")
@@ -88,6 +105,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         controller.stateChanged.connect(self.refresh)
+        controller.discoveryChanged.connect(self._show_discovery)
+        actions.connect_device.triggered.connect(self.show_connect_dialog)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._refresh_count)
         self.refresh()
@@ -98,7 +117,7 @@ class MainWindow(QMainWindow):
         actions = self.app_actions
         server_menu = self.menuBar().addMenu("&Server")
         for action in (actions.start_stop, actions.settings, actions.open_dashboard,
-                       actions.copy_address):
+                       actions.copy_address, actions.connect_device):
             server_menu.addAction(action)
         server_menu.addSeparator()
         server_menu.addAction(actions.quit)
@@ -126,6 +145,12 @@ class MainWindow(QMainWindow):
         self.addresses.itemDoubleClicked.connect(lambda item: self.copy_text(item.text()))
         copy_button = QPushButton("Copy address")
         copy_button.clicked.connect(self._copy_selected_address)
+        self.loopback_notice = LoopbackNotice()
+        self.loopback_notice.open_to_lan.clicked.connect(self._let_lan_devices_connect)
+        self.discovery_label = QLabel()
+        self.discovery_label.setWordWrap(True)
+        connect_button = QPushButton("Connect a device…")
+        connect_button.clicked.connect(self.app_actions.connect_device.trigger)
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr_caption = QLabel()
@@ -137,6 +162,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(QLabel("<b>Reach this hub at</b>"))
         layout.addWidget(self.addresses)
         layout.addWidget(copy_button)
+        layout.addWidget(self.loopback_notice)
+        layout.addWidget(self.discovery_label)
+        layout.addWidget(connect_button)
         layout.addWidget(self.qr)
         layout.addWidget(self.qr_caption)
         layout.addStretch(1)
@@ -228,16 +256,33 @@ class MainWindow(QMainWindow):
             self.state_label.setText(f"Running on port {controller.port}")
         else:
             self.state_label.setText(f"Server {state.value}")
-        lan = controller.lan_addresses()
-        self.lan_label.setText("LAN: " + (", ".join(lan) if lan else "no network"))
+        self._show_reach(controller)
 
         self.addresses.clear()
         self.addresses.addItems(controller.urls)
         row_height = self.addresses.fontMetrics().height() + 6
         self.addresses.setFixedHeight(max(1, self.addresses.count()) * row_height + 8)
-        self._show_qr(controller.dashboard_url())
+        # A phone cannot open a loopback address: no QR code for one.
+        self._show_qr(None if controller.loopback_only else controller.dashboard_url())
         self._show_error(controller)
         self._refresh_count()
+
+    def _show_reach(self, controller: HubController) -> None:
+        """Who can reach the hub: the LAN addresses, or this computer only."""
+        if controller.loopback_only:
+            host = controller.settings.host
+            self.lan_label.setText(f"LAN: not served (listening on {host} only)")
+            self.loopback_notice.message.setText(
+                f"Only this computer can reach the hub: it listens on {host}. Phones and "
+                "other devices on your network cannot connect.")
+        else:
+            lan = controller.lan_addresses()
+            self.lan_label.setText("LAN: " + (", ".join(lan) if lan else "no network"))
+        self.loopback_notice.setVisible(controller.loopback_only)
+        self._show_discovery()
+
+    def _show_discovery(self) -> None:
+        self.discovery_label.setText(self.controller.discovery_status())
 
     def _refresh_count(self) -> None:
         count = self.model.rowCount()
@@ -274,6 +319,26 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"The port could not be saved: {problem}", 10_000)
         settings = self.controller.settings.model_copy(update={"port": self._suggested_port})
         run_in_background(self.controller.restart(settings))
+
+    def _let_lan_devices_connect(self) -> None:
+        """Listen on every interface, kept for the next launch (restarts the hub)."""
+        self.loopback_notice.open_to_lan.setEnabled(False)
+        run_in_background(self._open_to_lan())
+
+    async def _open_to_lan(self) -> None:
+        try:
+            await self.controller.open_to_lan()
+        finally:
+            self.loopback_notice.open_to_lan.setEnabled(True)
+
+    def show_connect_dialog(self) -> None:
+        """"Connect a device" over the window, opened once and brought forward after."""
+        self.bring_forward()
+        if self.connect_dialog is None:
+            self.connect_dialog = ConnectDialog(self.controller, self)
+        self.connect_dialog.show()
+        self.connect_dialog.raise_()
+        self.connect_dialog.activateWindow()
 
     # -- small commands ------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import socketio
@@ -24,6 +24,9 @@ from .inspector.recorder import TrafficRecorder
 from .logging_config import LOGGER_NAME
 from .wire.fanout import FanOutManager
 from .wire.socketio_server import HubSocketIOServer
+
+if TYPE_CHECKING:
+    from .discovery import Advertiser
 
 
 class FastJson:
@@ -90,16 +93,18 @@ class Hub:
     journal: Journal
 
 
-def build_hub(settings: Settings, manager: ConnectionManager) -> Hub:
+def build_hub(settings: Settings, manager: ConnectionManager,
+              advertiser: Advertiser | None = None) -> Hub:
     """The hub's parts, sharing one registry, one relay meter and one journal (recorded
-    into only when the ``inspector`` setting is on)."""
+    into only when the ``inspector`` setting is on); ``advertiser`` (the hub's mDNS
+    announcement, if any) is what ``/api/info`` reports on."""
     relays = RelayMeter()
     journal = Journal.from_settings(settings)
     sio = create_socketio_server(settings, manager, relays)
     if journal.enabled:
         sio.record_traffic(TrafficRecorder(journal, manager, lambda: settings))
     inspector = InspectorApi(journal, sio, sio.namespace_handlers["/"], manager)
-    dashboard = create_dashboard_app(manager, settings, relays, inspector)
+    dashboard = create_dashboard_app(manager, settings, relays, inspector, advertiser)
     both = socketio.ASGIApp(sio, other_asgi_app=dashboard)
     return Hub(sio, dashboard, HostGuard(both, lambda: settings), journal)
 

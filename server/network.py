@@ -81,21 +81,59 @@ def is_local_request(scope: Mapping[str, Any]) -> bool:
     return not any(key in FORWARDING_HEADERS for key, _ in scope.get("headers", ()))
 
 
-def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback and link-local, for display."""
+VIRTUAL_INTERFACE_PREFIXES = (
+    "docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxcbr", "lxdbr", "podman",
+    "cni", "flannel", "tun", "tap", "wg", "utun", "zt", "zerotier", "tailscale",
+    "vethernet",  # Hyper-V and WSL switches on Windows
+)
+"""Container bridges and VPN tunnels by interface name: a LAN device cannot reach the hub
+at their addresses, so the window does not offer them and mDNS does not go there."""
+
+
+def is_virtual_interface(name: str) -> bool:
+    """Whether ``name`` (``docker0``, ``br-3f2a``, ``wg0``, ``Tailscale``) is a bridge or
+    tunnel rather than a LAN interface."""
+    return name.strip().lower().startswith(VIRTUAL_INTERFACE_PREFIXES)
+
+
+def lan_ipv4(interfaces: Iterable[tuple[str, str]]) -> list[str]:
+    """Of ``(interface name, address)`` pairs, the IPv4 addresses a LAN device can reach:
+    not loopback, not link-local, not on a bridge or tunnel; each once, in order."""
     found: list[str] = []
-    for adapter in ifaddr.get_adapters():
-        for ip in adapter.ips:
-            if not ip.is_IPv4:
-                continue
-            address = ipaddress.IPv4Address(ip.ip)
-            if address.is_loopback or address.is_link_local or str(address) in found:
-                continue
-            found.append(str(address))
+    for name, text in interfaces:
+        try:
+            address = ipaddress.IPv4Address(text)
+        except ValueError:
+            continue
+        if (address.is_loopback or address.is_link_local or is_virtual_interface(name)
+                or str(address) in found):
+            continue
+        found.append(str(address))
     return found
+
+
+def lan_addresses() -> list[str]:
+    """This machine's LAN IPv4 addresses (``lan_ipv4`` over its interfaces)."""
+    # nice_name: the same as name on Linux and macOS, the readable name on Windows.
+    return lan_ipv4((adapter.nice_name, ip.ip) for adapter in ifaddr.get_adapters()
+                    for ip in adapter.ips if ip.is_IPv4 and isinstance(ip.ip, str))
+
+
+def reachable_hosts(host: str) -> list[str]:
+    """The addresses at which a server bound to ``host`` can be reached, LAN ones first."""
+    return [*lan_addresses(), "127.0.0.1"] if host in ("0.0.0.0", "::") else [host]
+
+
+def is_loopback_only(host: str) -> bool:
+    """Whether a server bound to ``host`` can be reached from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def reachable_urls(host: str, port: int) -> list[str]:
     """The URLs at which a server bound to ``host:port`` can be opened."""
-    hosts = [*lan_addresses(), "127.0.0.1"] if host in ("0.0.0.0", "::") else [host]
-    return [f"http://{h if ':' not in h else f'[{h}]'}:{port}" for h in hosts]
+    return [f"http://{h if ':' not in h else f'[{h}]'}:{port}" for h in reachable_hosts(host)]

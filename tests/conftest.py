@@ -12,6 +12,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 for _name in [n for n in os.environ if n.startswith("SOCKETIO_")]:
     del os.environ[_name]
 os.environ["SOCKETIO_CONFIG_FILE"] = os.path.join(tempfile.mkdtemp(), "config.toml")
+# No mDNS unless a test asks for it (discovery=True): hubs and the processes tests start
+# stay silent, and the machine never multicasts on an interface it should not.
+os.environ["SOCKETIO_DISCOVERY"] = "false"
 
 from collections.abc import AsyncIterator, Callable  # noqa: E402
 

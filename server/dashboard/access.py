@@ -12,7 +12,8 @@
   proxy headers);
 * anyone else presents the dashboard token: ``?token=`` (then kept in a cookie), an
   ``Authorization: Bearer`` header or that cookie, compared in constant time;
-* ``/healthz`` stays open (monitors on the LAN need no token); the rest gets 401.
+* ``/healthz`` and ``/api/info`` stay open (monitors and devices on the LAN need no
+  token; neither says anything about the clients); the rest gets 401.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ COOKIE_NAME = "socketio_tray_dashboard"
 COOKIE_MAX_AGE_SECONDS = 30 * 86_400
 OPEN_PREFIXES = ("/static/", "/favicon.")
 ACTION_PREFIXES = ("/api/emit", "/api/clients/")
+OPEN_PATHS = ("/healthz", "/api/info")
 HOW_TO_GET_IN = (
     "This dashboard shows the hub's clients to this computer, and to other devices only "
     "with the dashboard token. Open the link from the QR code in the socketio-tray window, "
@@ -68,7 +70,7 @@ class AccessGate:
                 headers={"allow": "GET, HEAD"})
         if path.startswith(OPEN_PREFIXES) or is_local_request(request.scope):
             return None
-        if self.has_token(request) or path == "/healthz":
+        if path in OPEN_PATHS or self.has_token(request):
             return None
         if path.startswith("/api/"):
             return PlainTextResponse(

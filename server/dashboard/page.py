@@ -111,9 +111,9 @@ def _page(title: str, body: str, head_extra: str = "") -> str:
 
 
 def render_dashboard(status: HubStatus, query: str = "", client: str | None = None,
-                     room: str = "") -> str:
+                     room: str = "", sections: str = "") -> str:
     """The whole page as of now, filtered by ``query`` and ``room``, with ``client``'s
-    details open."""
+    details open; ``sections`` (HTML) follow the clients'."""
     snapshot = status.snapshot()
     summary = snapshot["summary"]
     connections = snapshot["connections"]
@@ -168,6 +168,7 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 <p id="no-match" class="muted"{"" if connections and not shown else " hidden"}>
 No client matches the filter.</p>
 </section>
+{sections}
 {_details(selected)}
 </main>""", head)
 

@@ -30,10 +30,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..connections import ConnectionManager, manager
+from ..discovery import Advertiser
 from ..hosts import HostGuard
 from ..hub.metrics import RelayMeter
 from .access import AccessGate, session_cookie, token_matches
+from .connect import render_connect_section
 from .feed import LiveFeed
+from .info import hub_info
 from .inspector_api import InspectorApi
 from .page import render_dashboard
 from .status import HubStatus
@@ -106,10 +109,12 @@ class Dashboard:
     """The dashboard of one hub as an ASGI app: its routes are the HTTP surface."""
 
     def __init__(self, status: HubStatus, settings: Settings | None,
-                 inspector: InspectorApi | None = None) -> None:
+                 inspector: InspectorApi | None = None,
+                 advertiser: Advertiser | None = None) -> None:
         self.status = status
         self._settings = settings
         self.inspector = inspector
+        self.advertiser = advertiser
         self._feeds: set[LiveFeed] = set()
         self.routes = [
             Route("/", self.page),
@@ -118,6 +123,7 @@ class Dashboard:
             Route("/api/connections/{sid}", self.connection),
             Route("/api/feed", self.feed),
             *(inspector.routes if inspector is not None else ()),
+            Route("/api/info", self.info),
             Route("/healthz", self.healthz),
             Route("/favicon.svg", self.icon),
             Route("/favicon.ico", self.icon),  # what browsers and tools ask for unprompted
@@ -149,8 +155,11 @@ class Dashboard:
             return RedirectResponse(request.url.path, 303,
                                     headers={"set-cookie": session_cookie(token)})
         query = request.query_params
+        connect = render_connect_section(
+            hub_info(self.settings, _served_port(request), self.advertiser))
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
-                                             query.get("client"), query.get("room", "")))
+                                             query.get("client"), query.get("room", ""),
+                                             connect))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
@@ -162,6 +171,9 @@ class Dashboard:
         if found is None:
             return await not_found(request, LookupError(request.path_params["sid"]))
         return JSONResponse(found.to_dict())
+
+    async def info(self, request: Request) -> Response:
+        return JSONResponse(hub_info(self.settings, _served_port(request), self.advertiser))
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "uptime_seconds": self.status.uptime_seconds()})
@@ -192,18 +204,27 @@ class Dashboard:
             self.inspector.close_feeds()
 
 
+def _served_port(request: Request) -> int | None:
+    """The port this request reached: the one the hub really listens on (port 0 in the
+    settings means "any free one")."""
+    server = request.scope.get("server")
+    return int(server[1]) if server and server[1] is not None else None
+
+
 def create_dashboard_app(connections: ConnectionManager = manager,
                          settings: Settings | None = None,
                          relays: RelayMeter | None = None,
-                         inspector: InspectorApi | None = None) -> Dashboard:
+                         inspector: InspectorApi | None = None,
+                         advertiser: Advertiser | None = None) -> Dashboard:
     """An ASGI app serving the dashboard, JSON API and live feed for ``connections``.
 
     ``settings`` gives the dashboard token (the process-wide settings when None);
     ``relays`` is the meter the hub's handlers count relayed messages on; ``inspector``
-    adds the traffic inspector's API (``/api/events``, ``/api/emit``, ...).  The caller
-    puts ``server.hosts.HostGuard`` in front, as ``server.app.build_hub`` does for the hub.
+    adds the traffic inspector's API (``/api/events``, ``/api/emit``, ...); ``advertiser``
+    is the hub's mDNS announcement, for ``/api/info``.  The caller puts
+    ``server.hosts.HostGuard`` in front, as ``server.app.build_hub`` does for the hub.
     """
-    return Dashboard(HubStatus(connections, relays), settings, inspector)
+    return Dashboard(HubStatus(connections, relays), settings, inspector, advertiser)
 
 
 def _seed_dashboard() -> HostGuard:

@@ -21,6 +21,7 @@ import uvicorn
 from ..app import build_hub
 from ..config import Settings, ensure_dashboard_token, with_dashboard_token
 from ..connections import ConnectionManager
+from ..discovery import Advertiser, advertised_interfaces, node_name
 from ..logging_config import log_loop_error
 from ..network import reachable_urls
 from .bounded_protocols import BoundedConfig
@@ -137,7 +138,12 @@ class HubServer:
     def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
         self.settings = with_dashboard_token(settings)
         self.manager = ConnectionManager() if manager is None else manager
-        self._hub = build_hub(self.settings, self.manager)
+        self.advertiser: Advertiser | None = None
+        """Announces the hub on the LAN while it serves; None with ``discovery`` off."""
+        if self.settings.discovery:
+            self.advertiser = Advertiser(node_name(self.settings),
+                                         auth_required=self.settings.auth_token is not None)
+        self._hub = build_hub(self.settings, self.manager, self.advertiser)
         self.sio = self._hub.sio
         self.dashboard = self._hub.dashboard
         self.app = self._hub.app
@@ -188,6 +194,8 @@ class HubServer:
         if self._task.done():
             await self._task  # startup failed: surface uvicorn's exception
         self._hub.dashboard.status.mark_started()
+        if self.advertiser is not None:  # returns at once; a failure is logged, not raised
+            self.advertiser.start(advertised_interfaces(self.settings.host), self._port)
         for url in self.urls:
             logger.info("serving Socket.IO and the dashboard at %s", url)
 
@@ -217,8 +225,18 @@ class HubServer:
         websocket writers before uvicorn is asked to exit, so that they send it before
         its shutdown would close their sockets; run the sessions' disconnect handlers
         while that shutdown spends its first 0.1 s, and wait for it; last, close
-        whatever handshake was still in flight while uvicorn drained.
+        whatever handshake was still in flight while uvicorn drained.  The mDNS goodbyes
+        leave first and are sent while the sessions close.
         """
+        withdrawing = None if self.advertiser is None else \
+            asyncio.create_task(self.advertiser.stop(), name="mDNS goodbye")
+        try:
+            await self._stop_serving()
+        finally:
+            if withdrawing is not None:
+                await withdrawing
+
+    async def _stop_serving(self) -> None:
         if self._uvicorn is None or self._task is None:
             return
         eio = self.sio.eio

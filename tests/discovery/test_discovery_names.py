@@ -67,6 +67,7 @@ def test_mdns_host_name_is_a_valid_host_label() -> None:
 
 
 def test_discovery_and_node_name_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOCKETIO_DISCOVERY")  # tests/conftest.py turns it off for the tests
     assert load_settings().discovery is True
     assert node_name(load_settings()) == default_node_name()
     monkeypatch.setenv("SOCKETIO_DISCOVERY", "false")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import socketio
+from helpers.mdns import LoopbackBrowser, unique_name
 from helpers.support import SERVING, LoggedProcess, wait_until
 
 from server import __version__
@@ -122,6 +123,25 @@ async def test_the_bundle_serves_a_client_and_exits_0_on_sigterm_within_2_s(
     assert tray_app_ran == (mode == "tray-offscreen"), app.output()
     # The icons are found in the bundle (Qt logs "qt.svg: Cannot open file ..." otherwise).
     assert not any("qt.svg" in line for line in app.lines), app.output()
+
+
+async def test_the_bundle_announces_itself_on_loopback_and_finds_itself(
+        bundle: Path, tmp_path: Path) -> None:
+    """zeroconf (and its submodules) are in the bundle: it announces itself, bound to
+    127.0.0.1 so on loopback only, and its ``discover`` command finds that."""
+    name = unique_name("bundle")
+    env = {**bundle_env(tmp_path, display=None), "SOCKETIO_DISCOVERY": "true",
+           "SOCKETIO_NODE_NAME": name}
+    async with LoopbackBrowser(["_socketio._tcp.local."]) as seen, \
+            running(bundle, env) as app:
+        await app.url()
+        info = await seen.found("_socketio._tcp.local.", name)
+        assert info.port == int(env["SOCKETIO_PORT"])
+        found = await asyncio.to_thread(
+            subprocess.run, [str(bundle), "discover", "--interface", "127.0.0.1"],
+            env=env, capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert found.returncode == 0, found.stderr
+    assert f"{name}  127.0.0.1:{env['SOCKETIO_PORT']}  no token" in found.stdout
 
 
 def test_version_and_help(bundle: Path, tmp_path: Path) -> None:

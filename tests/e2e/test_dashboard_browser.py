@@ -232,3 +232,17 @@ async def test_dashboard_screenshot(hub, clients, browser):
     if os.environ.get("SAVE_DASHBOARD_SCREENSHOT"):
         SCREENSHOT.parent.mkdir(exist_ok=True)
         await page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+async def test_connect_a_device_copies_the_code_with_this_hubs_address(hub, browser):
+    page = await open_dashboard(browser, hub_url(hub) + "/",
+                                permissions=["clipboard-read", "clipboard-write"])
+    python = page.locator('#connect details[data-key="python"]')
+    await python.locator("summary").click()
+    button = python.locator("button.copy")
+    await expect(button).to_be_visible()  # shown by connect.js: it only works with script
+    await button.click()
+    await expect(button).to_have_text("Copied")
+    copied = await page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("import asyncio") and f'HUB = "{hub_url(hub)}"' in copied
+    await page.context.close()
