@@ -100,9 +100,10 @@ class Settings(BaseSettings):
         description="open TCP connections in all; unset: 2 x max_connections + 1,000 "
         "(a polling client holds two), never more than the open-files limit leaves")
     max_pending_sessions_per_ip: int = Field(
-        20, ge=1, le=1_000_000,
-        description="Engine.IO sessions one peer address may hold before it joins a "
-        "namespace (each also counts against max_connections)")
+        100, ge=1, le=1_000_000,
+        description="Engine.IO sessions one peer address may hold before they join a "
+        "namespace (each also counts against max_connections); a device needs one or two, "
+        "a NAT or a program opening many clients at once shares one address")
     max_queued_packets: int = Field(
         10_000, ge=16, le=10_000_000,
         description="packets waiting to be sent to one client; past it the client is dropped")

@@ -52,7 +52,7 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
     """
 
     def __init__(self, *args: Any, connect_timeout: float = CONNECT_TIMEOUT,
-                 max_sessions: int = 10_000, max_pending_sessions_per_ip: int = 20,
+                 max_sessions: int = 10_000, max_pending_sessions_per_ip: int = 100,
                  trusted_proxies: Sequence[IPNetwork] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connect_timeout = connect_timeout
@@ -126,7 +126,8 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
         address = client_ip(environ.get("asgi.scope", {}), self.trusted_proxies)
         refusal = self.pending.refusal(address, len(self.eio.sockets))
         if refusal is not None:
-            logger.info("%s: handshake refused: %s", eio_sid, refusal)
+            # A warning, so that a flood of them is written once with a count.
+            logger.warning("handshake refused: %s", refusal)
             return refusal  # python-engineio answers 401, the reason a JSON string
         self.pending.add(eio_sid, address)
         # The reference closes a connection that joined no namespace within its
