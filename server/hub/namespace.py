@@ -27,8 +27,8 @@ from .metrics import RelayMeter
 logger = logging.getLogger(__name__)
 
 TOKEN_TRIES_PER_SESSION = 2
-"""Connects refused for the token that one Engine.IO session may send: the next drops it
-(a client that mistyped its token tries once; a guesser would go on)."""
+"""Refusals for its token one Engine.IO session may get; its next CONNECT closes it (a
+client that mistyped its token tries once or twice; a guesser would go on)."""
 _TOKEN_TRIES = "hub.token_tries"  # the count, kept in the session's environ
 
 
@@ -58,10 +58,11 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         scope = environ.get("asgi.scope", {})
         address = client_ip(scope, self.settings.trusted_proxies)
+        self._close_a_persistent_guesser(sid, environ)
         try:
             name = admit(auth, self.settings, self.manager.count(), self.guessing, address)
         except TokenRefused:
-            self._count_token_try(sid, environ)
+            environ[_TOKEN_TRIES] = environ.get(_TOKEN_TRIES, 0) + 1
             raise
         agents = header_values(scope, b"user-agent")
         connection = Connection(
@@ -106,12 +107,14 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _count_token_try(self, sid: str, environ: dict[str, Any]) -> None:
-        """Drop a session that keeps sending wrong tokens (after its refusal goes out)."""
-        tries = environ[_TOKEN_TRIES] = environ.get(_TOKEN_TRIES, 0) + 1
+    def _close_a_persistent_guesser(self, sid: str, environ: dict[str, Any]) -> None:
+        """Refuse, and drop, a session that tries again after its token tries."""
+        tries = environ.get(_TOKEN_TRIES, 0)
         if tries >= TOKEN_TRIES_PER_SESSION:
             eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
-            spawn(self.server.eio.drop_offender(eio_sid, f"{tries} wrong tokens"))
+            spawn(self.server.eio.drop_offender(
+                eio_sid, f"CONNECT again after {tries} refused tokens"))
+            raise TokenRefused(f"{tries} refused tokens: connect anew")
 
     def _rooms_of(self, sid: str) -> list[str]:
         connection = self.manager.get(sid)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from helpers.clients import Client
 from server.log_filters import RedactSecrets, SuppressRepeats
+from server.logging_config import CHATTY_LOGGERS, LOGGER_NAME
 
 HANG_GUARD = 30.0
 """Upper bound for any one wait on the hub; a hang guard, never what a test asserts."""
@@ -41,16 +42,21 @@ class Records(logging.Handler):
 
 @contextmanager
 def hub_log() -> Iterator[Records]:
+    """The hub's records at the app's levels: INFO, the protocol libraries' WARNING (their
+    line per packet would also hold every payload in memory)."""
     records = Records()
-    server_logger = logging.getLogger("server")
-    level = server_logger.level
+    levels = {LOGGER_NAME: logging.INFO} | dict.fromkeys(CHATTY_LOGGERS, logging.WARNING)
+    saved = {name: logging.getLogger(name).level for name in levels}
+    server_logger = logging.getLogger(LOGGER_NAME)
     server_logger.addHandler(records)
-    server_logger.setLevel(logging.INFO)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
     try:
         yield records
     finally:
         server_logger.removeHandler(records)
-        server_logger.setLevel(level)
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 async def exchange(sender: Client, receiver: Client, text: str) -> None:
