@@ -4,6 +4,11 @@ Such a session costs memory and a timer until its connect timeout, and python-so
 counts it nowhere: one host could open thousands a second.  Each peer address may hold a
 few (a device reconnecting needs one or two); every session, waiting or joined, counts
 against the hub's total.  No I/O.
+
+The total has room for one address's worth of waiting sessions beyond the clients the hub
+admits: a client that comes to a full hub still gets its handshake, then the hub's own
+answer to its CONNECT ("server full"), which every client library shows; a refused
+handshake reaches most of them as a bare transport error.
 """
 
 from __future__ import annotations
@@ -12,10 +17,10 @@ from __future__ import annotations
 class PendingSessions:
     """Which sessions wait for their first namespace, and from which address."""
 
-    def __init__(self, per_address: int, total: int) -> None:
+    def __init__(self, per_address: int, clients: int) -> None:
         self.per_address = per_address
         """Sessions one address may hold before they join a namespace."""
-        self.total = total
+        self.total = clients + per_address
         """Sessions in all, joined or not."""
         self._address_of: dict[str, str] = {}
         self._count: dict[str, int] = {}

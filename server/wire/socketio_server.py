@@ -45,18 +45,19 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
     independent of the heartbeat: the official test suite expects three pings on such a
     session at ``pingInterval`` 300 ms, ``pingTimeout`` 200 ms.
 
-    ``max_sessions``: Engine.IO sessions in all, joined or still waiting to;
     ``max_pending_sessions_per_ip``: sessions one peer address (as ``trusted_proxies``
-    make it known) may hold before they join a namespace.  A handshake past either is
-    answered 401 with the reason.
+    make it known) may hold before they join a namespace; ``max_clients``: the clients
+    the application admits, which with one address's waiting sessions bound the sessions
+    in all (see ``PendingSessions``).  A handshake past either is answered 401 with the
+    reason.
     """
 
     def __init__(self, *args: Any, connect_timeout: float = CONNECT_TIMEOUT,
-                 max_sessions: int = 10_000, max_pending_sessions_per_ip: int = 100,
+                 max_clients: int = 10_000, max_pending_sessions_per_ip: int = 100,
                  trusted_proxies: Sequence[IPNetwork] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connect_timeout = connect_timeout
-        self.pending = PendingSessions(max_pending_sessions_per_ip, max_sessions)
+        self.pending = PendingSessions(max_pending_sessions_per_ip, max_clients)
         self.trusted_proxies = trusted_proxies
         self._attachment_bytes: dict[str, int] = {}
         self.eio.on_offence = self._drop

@@ -126,17 +126,25 @@ async def test_a_session_that_joins_frees_its_place_among_the_waiting() -> None:
 
 
 async def test_sessions_count_against_max_connections(clients: ConnectClient) -> None:
-    async with running_hub(max_connections=3) as hub:
+    """Room for one address's waiting sessions beyond the clients, then no more."""
+    async with running_hub(max_connections=3, max_pending_sessions_per_ip=2) as hub:
         url = hub_url(hub)
         sender = await clients("py", url, "websocket")
         receiver = await clients("py", url, "polling")
-        waiting = Polling(hub)
-        await waiting.open()  # a third session, not yet connected: the hub is full
-        async with httpx.AsyncClient(base_url=url, timeout=HANG_GUARD) as http:
-            status, text = await handshake_status(http)
-        assert (status, json.loads(text)) == (401, "server full: at most 3 sessions")
+        waiting = [Polling(hub, source=f"127.0.0.{n}") for n in range(2, 5)]
+        for session in waiting:
+            await session.open()  # 2 clients and 3 sessions: 5, the most
+        last = Polling(hub, source="127.0.0.5")
+        refused = await last.http.get(PATH, params={"EIO": "4", "transport": "polling"})
+        assert (refused.status_code, refused.json()) == (401, "server full: at most 5 sessions")
         await exchange(sender, receiver, "still served")
-        await waiting.close()
+        await waiting[0].connect()  # a waiting session may still join: the third client
+        assert (await waiting[1].post("40")).text == "ok"
+        assert await waiting[1].get() == ['44{"message":"server full: at most 3 clients may '
+                                          'connect"}']
+        assert hub.manager.count() == 3
+        for session in [*waiting, last]:
+            await session.http.aclose()
 
 
 async def test_jsonp_handshake_is_refused() -> None:
