@@ -66,6 +66,25 @@ async def test_a_polling_client_that_never_reads_is_dropped() -> None:
         await receiver.close()
 
 
+async def test_the_packet_bound_drops_a_client_that_never_reads_small_messages() -> None:
+    async with running_hub(max_queued_packets=50) as hub:
+        sender, sender_sid = await connected_websocket(hub)
+        receiver, receiver_sid = await connected_websocket(hub)
+        idle = Polling(hub)
+        await idle.open()
+        idle_sid = (await idle.connect())["sid"]
+        with hub_log() as log:
+            for index in range(100):
+                await relay(sender, receiver, f"small {index}")
+            await wait_until(lambda: idle_sid not in hub.manager, within=HANG_GUARD,
+                             message="the idle client to be dropped")
+        assert log.count("not reading: ") == 1
+        assert {c.sid for c in hub.manager.all()} == {sender_sid, receiver_sid}
+        await idle.http.aclose()
+        await sender.close()
+        await receiver.close()
+
+
 async def test_a_websocket_client_that_stops_reading_is_dropped() -> None:
     async with running_hub(max_queued_bytes=QUEUE_BOUND) as hub:
         sender, sender_sid = await connected_websocket(hub)
