@@ -99,6 +99,20 @@ class Settings(BaseSettings):
         None, ge=1, le=10_000_000,
         description="open TCP connections in all; unset: 2 x max_connections + 1,000 "
         "(a polling client holds two), never more than the open-files limit leaves")
+    max_pending_sessions_per_ip: int = Field(
+        100, ge=1, le=1_000_000,
+        description="Engine.IO sessions one peer address may hold before they join a "
+        "namespace (each also counts against max_connections); a device needs one or two, "
+        "a NAT or a program opening many clients at once shares one address")
+    max_queued_packets: int = Field(
+        10_000, ge=16, le=10_000_000,
+        description="packets waiting to be sent to one client; past it the client is dropped")
+    max_queued_bytes: int = Field(
+        16 * 1024 * 1024, ge=64 * 1024, le=4 * 1024 * 1024 * 1024,
+        description="bytes waiting to be sent to one client; past it the client is dropped "
+        "(the default holds 16 messages of the largest size a client may send)")
+    max_rooms_per_client: int = Field(100, ge=1, le=100_000,
+                                      description="rooms one client may be in at once")
     http_header_timeout: float = Field(
         10.0, gt=0, le=3600, description="seconds a connection has to send a request's headers")
     http_keep_alive_timeout: float = Field(

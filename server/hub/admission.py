@@ -7,13 +7,14 @@ these rules read as one list.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
 from ..connections import ConnectionManager
+from .guessing import TokenGuessing
 
 MAX_ROOM_LENGTH = 128
 MAX_NAME_LENGTH = 64
@@ -25,23 +26,24 @@ def clean_text(value: str, limit: int) -> str:
     return "".join(ch for ch in value if ch.isprintable())[:limit]
 
 
-def admit(auth: Any, settings: Settings, connected: int) -> str | None:
+class TokenRefused(Refused):  # type: ignore[misc]  # socketio has no types
+    """A wrong token, or a connect during the back-off wrong tokens earned."""
+
+
+def admit(auth: Any, settings: Settings, connected: int, guessing: TokenGuessing,
+          address: str) -> str | None:
     """The name a client gives in its auth payload, if it may connect.
 
     Raises ``Refused``, whose message the client receives, when the payload is not an
-    object, the token is missing or wrong, the name is not a string, or ``connected``
+    object, the token is missing or wrong (``TokenRefused``; wrong ones are counted
+    against ``address`` in ``guessing``), the name is not a string, or ``connected``
     clients already fill the hub.
     """
     if auth is not None and not isinstance(auth, Mapping):
         raise Refused('auth must be an object: {"token": ..., "name": ...}')
     auth = auth or {}
     if settings.auth_token is not None:
-        token = auth.get("token")
-        if not isinstance(token, str) or not hmac.compare_digest(
-            token.encode(), settings.auth_token.encode()
-        ):
-            reason = "missing" if token is None else "wrong"
-            raise Refused(f"authentication failed: {reason} token")
+        _check_token(auth.get("token"), settings.auth_token, guessing, address)
     name = auth.get("name")
     if name is not None and not isinstance(name, str):
         raise Refused("name must be a string")
@@ -50,6 +52,26 @@ def admit(auth: Any, settings: Settings, connected: int) -> str | None:
     if name is None:
         return None
     return clean_text(name, MAX_NAME_LENGTH) or None
+
+
+def _check_token(token: Any, expected: str, guessing: TokenGuessing, address: str) -> None:
+    refusal = guessing.refusal(address)
+    if refusal is not None:
+        raise TokenRefused(refusal)  # not even compared: the back-off bounds guessing
+    if token is None:
+        raise Refused("authentication failed: missing token")
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode(),
+                                                             expected.encode()):
+        guessing.wrong(address)
+        raise TokenRefused("authentication failed: wrong token")
+    guessing.right(address)
+
+
+def rooms_full_error(rooms: Collection[str], room: str, limit: int) -> str | None:
+    """Why a client in ``rooms`` (its own sid room not counted) cannot join ``room``."""
+    if room in rooms or len(rooms) < limit:
+        return None
+    return f"in {limit} rooms already (max_rooms_per_client): leave one first"
 
 
 def room_error(room: Any, manager: ConnectionManager) -> str | None:

@@ -12,11 +12,25 @@ import socketio
 from ..config import Settings
 from ..connections import Connection, ConnectionManager
 from ..network import client_ip, header_values
-from .admission import MAX_USER_AGENT_LENGTH, admit, clean_text, room_error
+from ..wire.background import spawn
+from .admission import (
+    MAX_USER_AGENT_LENGTH,
+    TokenRefused,
+    admit,
+    clean_text,
+    room_error,
+    rooms_full_error,
+)
+from .guessing import TokenGuessing
 from .metrics import RelayMeter
 from .traffic import ClientTraffic, RelayTally
 
 logger = logging.getLogger(__name__)
+
+TOKEN_TRIES_PER_SESSION = 2
+"""Refusals for its token one Engine.IO session may get; its next CONNECT closes it (a
+client that mistyped its token tries once or twice; a guesser would go on)."""
+_TOKEN_TRIES = "hub.token_tries"  # the count, kept in the session's environ
 
 
 class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio has no types
@@ -36,6 +50,7 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         self.settings = settings
         self.relays = relays
         self.tally = RelayTally()
+        self.guessing = TokenGuessing()
 
     def transport_upgraded(self, sid: str) -> None:
         """For the server's transport-upgrade hook: the client has moved to websocket."""
@@ -44,12 +59,18 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
     # -- the protocol ----------------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        name = admit(auth, self.settings, self.manager.count())
         scope = environ.get("asgi.scope", {})
+        address = client_ip(scope, self.settings.trusted_proxies)
+        self._close_a_persistent_guesser(sid, environ)
+        try:
+            name = admit(auth, self.settings, self.manager.count(), self.guessing, address)
+        except TokenRefused:
+            environ[_TOKEN_TRIES] = environ.get(_TOKEN_TRIES, 0) + 1
+            raise
         agents = header_values(scope, b"user-agent")
         connection = Connection(
             sid=sid,
-            client_ip=client_ip(scope, self.settings.trusted_proxies),
+            client_ip=address,
             transport=self.server.transport(sid),
             user_agent=clean_text(agents[0], MAX_USER_AGENT_LENGTH) if agents else "",
             name=name,
@@ -98,6 +119,15 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         connection = self.manager.get(sid)
         return connection.traffic if connection else None
 
+    def _close_a_persistent_guesser(self, sid: str, environ: dict[str, Any]) -> None:
+        """Refuse, and drop, a session that tries again after its token tries."""
+        tries = environ.get(_TOKEN_TRIES, 0)
+        if tries >= TOKEN_TRIES_PER_SESSION:
+            eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+            spawn(self.server.eio.drop_offender(
+                eio_sid, f"CONNECT again after {tries} refused tokens"))
+            raise TokenRefused(f"{tries} refused tokens: connect anew")
+
     def _rooms_of(self, sid: str) -> list[str]:
         connection = self.manager.get(sid)
         return sorted(connection.rooms) if connection else []
@@ -106,6 +136,12 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         error = room_error(room, self.manager)
         if error:
             return {"ok": False, "error": error}
+        connection = self.manager.get(sid)
+        if enter and connection is not None:
+            error = rooms_full_error(connection.rooms, room,
+                                     self.settings.max_rooms_per_client)
+            if error:
+                return {"ok": False, "error": error}
         traffic = self._traffic(sid)
         if traffic is not None:
             traffic.seen()

@@ -73,8 +73,18 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
     accepting_sessions: bool = True
     """False while the hub stops: new handshakes are refused, open sessions still served
     (their close packets must get out)."""
+    on_offence: Callable[[str, str], Awaitable[None]] | None = None
+    """Called with the sid and the reason to drop a session that broke a bound (the
+    Socket.IO layer logs and drops it); without it the session is dropped here."""
+    max_queued_packets: int = 10_000
+    max_queued_bytes: int = 16 * 1024 * 1024
+    """Bounds on the packets and bytes waiting to be sent to one session (see
+    ``HubEngineSocket.send``)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_queued_packets: int = max_queued_packets,
+                 max_queued_bytes: int = max_queued_bytes, **kwargs: Any) -> None:
+        self.max_queued_packets = max_queued_packets
+        self.max_queued_bytes = max_queued_bytes
         # No sweep task: each session's own timers enforce the heartbeat (see
         # HubEngineSocket), and a closed session leaves the table as it closes.  The sweep
         # checked nothing here, and its copy of the table kept every closed session alive
@@ -98,6 +108,14 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         if isinstance(socket, HubEngineSocket):
             await (socket.drop(reason) if why is None else socket.drop_for(why, reason))
 
+    async def drop_offender(self, sid: str, why: str) -> None:
+        """Drop session ``sid``, which broke a bound, saying ``why``."""
+        if self.on_offence is not None:
+            await self.on_offence(sid, why)
+        else:
+            self.logger.info("%s: %s, closing the connection", sid, why)
+            await self.drop(sid, self.reason.TRANSPORT_ERROR)
+
     def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
         """Why the reference server would answer 400 before reading the request."""
         websocket = scope["type"] == "websocket"
@@ -110,6 +128,8 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
             return UNKNOWN_TRANSPORT  # python-engineio assumed polling when missing
         if query.get("EIO") != ["4"]:
             return UNSUPPORTED_PROTOCOL_VERSION  # python-engineio checked handshakes only
+        if "j" in query:
+            return BAD_REQUEST  # JSONP, which python-engineio served: gone in Engine.IO v4
         if method not in ("GET", "POST"):
             return BAD_REQUEST  # python-engineio: 405
         if websocket != (transport[0] == "websocket"):

@@ -42,6 +42,13 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
+def _size(pkt: packet.Packet | None) -> int:
+    """What a queued packet counts against ``max_queued_bytes``: its payload's length
+    (O(1); one broadcast's packet is shared by all its recipients, never copied)."""
+    data = None if pkt is None else pkt.data
+    return len(data) if isinstance(data, (str, bytes)) else 0
+
+
 class _CheckedWebSocket:
     """The websocket as python-engineio's handler sees it, each frame checked first.
 
@@ -105,6 +112,9 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
     _websocket: Any = None
     _get_pending = False
     _post_pending = False
+    _queued_bytes = 0
+    """The payload bytes of the packets in ``queue``: counted in ``send``, out in ``_take``."""
+    _overflowed = False
 
     @classmethod
     def adopt(cls, socket: async_socket.AsyncSocket) -> None:
@@ -212,7 +222,27 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             interval = self.server.ping_interval + self.server.ping_interval_grace_period
             pkt.data = {**pkt.data, "pingInterval": _ms(interval),
                         "pingTimeout": _ms(self.server.ping_timeout)}
+        elif not self._has_room_for(pkt):
+            return
         await super().send(pkt)
+
+    def _has_room_for(self, pkt: packet.Packet) -> bool:
+        """Whether ``pkt`` fits the queue's bounds; past them the session is dropped.
+
+        A client that stops reading (its websocket's buffers full, or no GET) would
+        otherwise have every packet meant for it kept in memory for as long as it
+        answers pings."""
+        if self._overflowed:
+            return False  # being dropped: what still comes is not kept
+        size = _size(pkt)
+        server: HubEngineServer = self.server
+        if (self.queue.qsize() < server.max_queued_packets
+                and self._queued_bytes + size <= server.max_queued_bytes):
+            self._queued_bytes += size
+            return True
+        self._overflowed = True
+        spawn(server.drop_offender(self.sid, f"not reading: {self._queued_bytes} bytes queued"))
+        return False
 
     async def poll(self) -> list[packet.Packet]:
         """The websocket writer's next packets (long-polling GETs use ``_long_poll``).
@@ -249,6 +279,8 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
                 queue.put_nowait(None)
                 break
             packets.append(pkt)
+        for pkt in packets:
+            self._queued_bytes -= _size(pkt)
         return packets
 
     async def _next_packet(self) -> packet.Packet | None:

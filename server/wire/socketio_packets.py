@@ -13,6 +13,9 @@ from socketio import packet as sio_packet
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
                              "newListener", "removeListener"})
 MAX_ACK_ID_DIGITS = 15  # beyond this a JavaScript peer cannot represent the id exactly
+MAX_ATTACHMENTS = 10
+"""The most binary attachments one packet may announce: the reference parser's limit.
+Each is kept until the last comes."""
 MAX_NESTING = 100
 """The deepest nesting of arrays and objects in a packet's data (an event's own array is
 the first level).  Deeper payloads were accepted, then the relay's re-encoding raised
@@ -44,6 +47,8 @@ def parse_socketio_packet(encoded: str) -> tuple[int, int, str, int | None, Any]
         if not dash or not count.isascii() or not count.isdigit() or len(count) > 3:
             raise ProtocolError("illegal attachments")
         attachments = int(count)
+        if attachments > MAX_ATTACHMENTS:
+            raise ProtocolError(f"{attachments} attachments (at most {MAX_ATTACHMENTS})")
     namespace = "/"
     if rest.startswith("/"):
         namespace, _, rest = rest.partition(",")

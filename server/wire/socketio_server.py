@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import engineio
@@ -11,11 +12,15 @@ import socketio
 from engineio import packet
 from socketio import packet as sio_packet
 
+from ..network import IPNetwork, client_ip
 from .background import spawn
 from .engine_server import HubEngineServer
 from .handler_arity import arity_error
+from .pending_sessions import PendingSessions
 from .recording_server import RecordingServer
 from .socketio_packets import ProtocolError, parse_socketio_packet
+
+logger = logging.getLogger(__name__)
 
 _STOCK_DISPATCH = socketio.AsyncNamespace.trigger_event
 """python-socketio's dispatch to ``on_<event>`` methods; a namespace class that overrides
@@ -41,12 +46,23 @@ class HubSocketIOServer(RecordingServer):
     namespace; 45 s by default, the reference server's ``connectTimeout``.  It is
     independent of the heartbeat: the official test suite expects three pings on such a
     session at ``pingInterval`` 300 ms, ``pingTimeout`` 200 ms.
+
+    ``max_pending_sessions_per_ip``: sessions one peer address (as ``trusted_proxies``
+    make it known) may hold before they join a namespace; ``max_clients``: the clients
+    the application admits, which with one address's waiting sessions bound the sessions
+    in all (see ``PendingSessions``).  A handshake past either is answered 401 with the
+    reason.
     """
 
     def __init__(self, *args: Any, connect_timeout: float = CONNECT_TIMEOUT,
-                 **kwargs: Any) -> None:
+                 max_clients: int = 10_000, max_pending_sessions_per_ip: int = 100,
+                 trusted_proxies: Sequence[IPNetwork] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connect_timeout = connect_timeout
+        self.pending = PendingSessions(max_pending_sessions_per_ip, max_clients)
+        self.trusted_proxies = trusted_proxies
+        self._attachment_bytes: dict[str, int] = {}
+        self.eio.on_offence = self._drop
         self._connect_deadlines: dict[str, asyncio.TimerHandle] = {}
         self._greeted: set[str] = set()
         self._held: dict[str, _Held] = {}
@@ -111,6 +127,13 @@ class HubSocketIOServer(RecordingServer):
     # -- connect timeout
 
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
+        address = client_ip(environ.get("asgi.scope", {}), self.trusted_proxies)
+        refusal = self.pending.refusal(address, len(self.eio.sockets))
+        if refusal is not None:
+            # A warning, so that a flood of them is written once with a count.
+            logger.warning("handshake refused: %s", refusal)
+            return refusal  # python-engineio answers 401, the reason a JSON string
+        self.pending.add(eio_sid, address)
         # The reference closes a connection that joined no namespace within its
         # connectTimeout; python-socketio kept it as long as it answered pings.
         self._connect_deadlines[eio_sid] = asyncio.get_running_loop().call_later(
@@ -129,6 +152,8 @@ class HubSocketIOServer(RecordingServer):
             deadline.cancel()
         self._greeted.discard(eio_sid)
         self._held.pop(eio_sid, None)
+        self.pending.settle(eio_sid)
+        self._attachment_bytes.pop(eio_sid, None)
         await super()._handle_eio_disconnect(eio_sid, reason)
 
     # -- packets in
@@ -160,13 +185,21 @@ class HubSocketIOServer(RecordingServer):
         if eio_sid in self._binary_packet:
             if not isinstance(data, bytes):
                 raise ProtocolError("text while attachments were due")
+            # Attachments are kept until the last one comes: together they are bounded
+            # as one message is.
+            total = self._attachment_bytes.get(eio_sid, 0) + len(data)
+            if total > self.eio.max_http_buffer_size:
+                raise ProtocolError(f"attachments over {self.eio.max_http_buffer_size} bytes")
+            self._attachment_bytes[eio_sid] = total
             return None
         if isinstance(data, bytes):
             raise ProtocolError("an attachment nobody announced")
         if not isinstance(data, str):  # python-engineio JSON-decoded a non-packet
             raise ProtocolError("unknown packet type")
         parsed = parse_socketio_packet(data)
-        kind, _, namespace = parsed[:3]
+        kind, attachments, namespace = parsed[:3]
+        if attachments:
+            self._attachment_bytes[eio_sid] = 0
         if kind == sio_packet.CONNECT:
             if self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
                 raise ProtocolError(f"second CONNECT to {namespace}")
@@ -199,6 +232,8 @@ class HubSocketIOServer(RecordingServer):
             held.depth -= 1
             if held.depth == 0 and self._held.get(eio_sid) is held:
                 del self._held[eio_sid]
+        if self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+            self.pending.settle(eio_sid)
         if held.depth == 0 and self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
             for release in held.sends:  # a refused client gets nothing but its refusal
                 await release()

@@ -41,9 +41,12 @@ class Polling:
     ``get()`` parks a GET and returns its packets; ``post()`` sends a payload.
     """
 
-    def __init__(self, hub: HubServer, auto_pong: bool = True) -> None:
+    def __init__(self, hub: HubServer, auto_pong: bool = True,
+                 source: str | None = None) -> None:
         self.base = f"http://127.0.0.1:{hub.port}"
-        self.http = httpx.AsyncClient(base_url=self.base, timeout=60)
+        # ``source``: another loopback address (127.0.0.2, ...) to come from.
+        transport = httpx.AsyncHTTPTransport(local_address=source) if source else None
+        self.http = httpx.AsyncClient(base_url=self.base, timeout=60, transport=transport)
         self.auto_pong = auto_pong
         self.sid = ""
         self.handshake: dict[str, Any] = {}
@@ -117,10 +120,13 @@ class Polling:
         await self.http.aclose()
 
 
-async def open_websocket(hub: HubServer, sid: str | None = None) -> ClientConnection:
+async def open_websocket(hub: HubServer, sid: str | None = None,
+                         source: str | None = None) -> ClientConnection:
+    """``source``: another loopback address (127.0.0.2, ...) to come from."""
     query = f"EIO=4&transport=websocket{f'&sid={sid}' if sid else ''}"
+    extra: dict[str, Any] = {"local_addr": (source, 0)} if source else {}
     return await connect(f"ws://127.0.0.1:{hub.port}{PATH}?{query}",
-                         compression=None, open_timeout=WAIT, close_timeout=1)
+                         compression=None, open_timeout=WAIT, close_timeout=1, **extra)
 
 
 class WebSocket:
@@ -141,8 +147,8 @@ class WebSocket:
 
     @classmethod
     async def open(cls, hub: HubServer, sid: str | None = None,
-                   auto_pong: bool = True) -> WebSocket:
-        return cls(await open_websocket(hub, sid), auto_pong)
+                   auto_pong: bool = True, source: str | None = None) -> WebSocket:
+        return cls(await open_websocket(hub, sid, source), auto_pong)
 
     async def _read(self) -> None:
         try:

@@ -7,59 +7,17 @@ applies to them and not to the well-behaved clients on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
-from helpers.clients import Client, ConnectClient
+from helpers.abuse import HANG_GUARD, exchange, hub_log, rss_kb
+from helpers.clients import ConnectClient
 from helpers.support import hub_url, running_hub, wait_until
 
-from server.log_filters import RedactSecrets, SuppressRepeats
 from server.runtime.runner import HubServer
 
 ATTACKER = "127.0.0.2"
 PARTIAL_HEAD = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-HANG_GUARD = 30.0
 RSS_MARGIN_KB = 30_000  # the attack's few hundred sockets must not leave more behind
-
-
-def rss_kb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS in /proc/self/status")
-
-
-class Records(logging.Handler):
-    """The hub's records as its log handlers would write them (with the app's filters)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.written: list[logging.LogRecord] = []
-        self.addFilter(SuppressRepeats())
-        self.addFilter(RedactSecrets())
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.written.append(record)
-
-    def count(self, needle: str) -> int:
-        return sum(needle in record.getMessage() for record in self.written)
-
-
-@contextmanager
-def hub_log() -> Iterator[Records]:
-    records = Records()
-    server_logger = logging.getLogger("server")
-    level = server_logger.level
-    server_logger.addHandler(records)
-    server_logger.setLevel(logging.INFO)
-    try:
-        yield records
-    finally:
-        server_logger.removeHandler(records)
-        server_logger.setLevel(level)
 
 
 async def open_from_attacker(port: int, head: bytes = PARTIAL_HEAD,
@@ -73,12 +31,6 @@ async def status_then_eof(reader: asyncio.StreamReader) -> int:
     """The HTTP status the server sent before it closed the connection (0 for none)."""
     data = await asyncio.wait_for(reader.read(), HANG_GUARD)
     return int(data.split()[1]) if data.startswith(b"HTTP/1.1 ") else 0
-
-
-async def exchange(sender: Client, receiver: Client, text: str) -> None:
-    await sender.emit("message", text)
-    args = await asyncio.wait_for(receiver.next_event("message"), HANG_GUARD)
-    assert args[0]["data"] == text
 
 
 async def healthz(hub: HubServer) -> int:
