@@ -24,7 +24,7 @@ def render_tabs() -> str:
 
 def _filters() -> str:
     kinds = "".join(f'<option value="{kind}">{kind}</option>' for kind in KINDS)
-    return f"""<form id="traffic-filters" class="filters" role="search">
+    return f"""<form id="traffic-filters" class="filters" aria-label="Traffic filters">
 <label>Client <select id="tf-sid" name="sid"><option value="">any client</option></select></label>
 <label>Room <input id="tf-room" name="room" list="known-rooms" autocomplete="off"></label>
 <label>Event <input id="tf-event" name="event" list="known-events" autocomplete="off"></label>
@@ -61,14 +61,13 @@ Empty sends no arguments.</p>
 
 
 def render_traffic_section() -> str:
-    """The Traffic view: composer, per-event counts, filters, the live journal, and the
-    selected entry's payload."""
+    """The Traffic view: the live journal with its filters; beside it the composer, the
+    selected entry's payload and the counts per event name."""
     return f"""<section id="traffic" class="traffic" aria-labelledby="traffic-title">
 <p class="needs-js panel">The Traffic view needs JavaScript. The journal is also at
 <a href="/api/events">/api/events</a> (JSON) and
 <a href="/api/events/export">/api/events/export</a> (JSON Lines).</p>
-{_composer()}
-<div class="panel">
+<div class="panel journal-panel">
 <div class="toolbar">
 <h2 id="traffic-title">Traffic</h2>
 <p class="controls"><span id="traffic-state" class="pill">Connecting…</span>
@@ -86,18 +85,21 @@ def render_traffic_section() -> str:
 </div>
 <p id="journal-empty" class="muted">No traffic yet.</p>
 </div>
+<div class="traffic-side">
 <aside id="entry" class="panel entry" aria-label="Entry" hidden>
 <header><h2>Entry <span id="entry-seq" class="muted"></span></h2>
 <button id="entry-close" type="button">Close</button></header>
 <dl id="entry-fields"></dl>
 <pre id="entry-payload"></pre>
 </aside>
+{_composer()}
 <div class="panel">
 <h2>Events by name</h2>
 <div class="table-wrap"><table id="event-stats">
 <thead><tr><th scope="col">Event</th><th scope="col">In</th><th scope="col">In / s</th>
 <th scope="col">Out</th><th scope="col">Out / s</th></tr></thead><tbody></tbody></table></div>
 <p id="stats-empty" class="muted">No events yet.</p>
+</div>
 </div>
 </section>"""
 

@@ -252,6 +252,7 @@ function showView(view) {
   }
   clearInterval(statsTimer);
   if (view !== "traffic") return;
+  if (!$("details").hidden) $("close-details").click(); // the clients view's pane
   if (!feedStarted) {
     feedStarted = true;
     openFeed();
