@@ -15,9 +15,12 @@ from .config import Settings
 from .connections import ConnectionManager
 from .connections import manager as default_manager
 from .dashboard import Dashboard, create_dashboard_app
+from .dashboard.inspector_api import InspectorApi
 from .hosts import HostGuard
 from .hub.metrics import RelayMeter
 from .hub.namespace import HubNamespace
+from .inspector import Journal
+from .inspector.recorder import TrafficRecorder
 from .logging_config import LOGGER_NAME
 from .wire.fanout import FanOutManager
 from .wire.socketio_server import HubSocketIOServer
@@ -78,20 +81,27 @@ def create_socketio_server(settings: Settings, manager: ConnectionManager,
 @dataclass(frozen=True, slots=True)
 class Hub:
     """One wired hub: the Socket.IO server, the dashboard and the ASGI app serving both
-    (behind the Host allow-list, which guards Socket.IO as much as the dashboard)."""
+    (behind the Host allow-list, which guards Socket.IO as much as the dashboard), and
+    the traffic inspector's journal of what its clients and it said and did."""
 
     sio: HubSocketIOServer
     dashboard: Dashboard
     app: HostGuard
+    journal: Journal
 
 
 def build_hub(settings: Settings, manager: ConnectionManager) -> Hub:
-    """The hub's parts, sharing one registry and one relay meter."""
+    """The hub's parts, sharing one registry, one relay meter and one journal (recorded
+    into only when the ``inspector`` setting is on)."""
     relays = RelayMeter()
+    journal = Journal.from_settings(settings)
     sio = create_socketio_server(settings, manager, relays)
-    dashboard = create_dashboard_app(manager, settings, relays)
+    if journal.enabled:
+        sio.record_traffic(TrafficRecorder(journal, manager, lambda: settings))
+    inspector = InspectorApi(journal, sio, sio.namespace_handlers["/"], manager)
+    dashboard = create_dashboard_app(manager, settings, relays, inspector)
     both = socketio.ASGIApp(sio, other_asgi_app=dashboard)
-    return Hub(sio, dashboard, HostGuard(both, lambda: settings))
+    return Hub(sio, dashboard, HostGuard(both, lambda: settings), journal)
 
 
 def create_app() -> HostGuard:

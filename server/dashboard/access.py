@@ -3,7 +3,10 @@
 ``AccessGate`` applies, in this order, after ``server.hosts.HostGuard`` has refused any
 ``Host`` that is not this machine's (DNS rebinding):
 
-* the dashboard answers GET and HEAD only (405 otherwise, before any token is asked);
+* the dashboard answers GET and HEAD only (405 otherwise, before any token is asked),
+  but for the inspector's actions (``ACTION_PREFIXES``), which take POST with a JSON body
+  from the hub's own origin only (415 otherwise; 403 for a foreign ``Origin``), so that no
+  other web site can make a browser act here, not even with the dashboard's cookie;
 * its script, style and icon are for anyone: nothing about the clients is in them;
 * a request from this machine passes (``network.is_local_request``: loopback and no
   proxy headers);
@@ -28,6 +31,7 @@ from .page import render_denied
 COOKIE_NAME = "socketio_tray_dashboard"
 COOKIE_MAX_AGE_SECONDS = 30 * 86_400
 OPEN_PREFIXES = ("/static/", "/favicon.")
+ACTION_PREFIXES = ("/api/emit", "/api/clients/")
 HOW_TO_GET_IN = (
     "This dashboard shows the hub's clients to this computer, and to other devices only "
     "with the dashboard token. Open the link from the QR code in the socketio-tray window, "
@@ -54,7 +58,11 @@ class AccessGate:
     def refusal(self, request: Request) -> Response | None:
         """The answer to a request that may not go further, or None."""
         path = request.url.path
-        if request.method not in ("GET", "HEAD"):
+        if request.method == "POST" and path.startswith(ACTION_PREFIXES):
+            refusal = cross_site_refusal(request)
+            if refusal is not None:
+                return refusal
+        elif request.method not in ("GET", "HEAD"):
             return PlainTextResponse(
                 "Method not allowed: the dashboard only answers GET and HEAD.\n", 405,
                 headers={"allow": "GET, HEAD"})
@@ -75,6 +83,20 @@ class AccessGate:
         return (token_matches(request.query_params.get("token"), token)
                 or token_matches(bearer_token(request), token)
                 or token_matches(request.cookies.get(COOKIE_NAME), cookie_value(token)))
+
+
+def cross_site_refusal(request: Request) -> Response | None:
+    """Why an action may not run: another site's ``Origin`` (a browser sends it on every
+    cross-site POST) or a body that is not JSON (a form needs no CORS preflight)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"http://{request.headers.get('host', '')}":
+        return PlainTextResponse(
+            "Forbidden: another site may not act on this hub.\n", 403)
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        return PlainTextResponse(
+            "Unsupported media type: send the body as application/json.\n", 415)
+    return None
 
 
 def bearer_token(request: Request) -> str | None:

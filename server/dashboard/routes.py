@@ -1,7 +1,8 @@
 """The browser dashboard and the JSON API on Starlette: every HTTP path that is not Socket.IO.
 
 The HTTP surface is ``Dashboard.routes``; every request first passes ``access.AccessGate``
-(GET and HEAD only; loopback or the dashboard token) and every answer carries the
+(GET and HEAD, and POST with JSON from this site to the inspector's actions; loopback or
+the dashboard token) and every answer carries the
 security headers of ``SecurityHeaders``.  The ``Host`` check (DNS rebinding) guards the
 whole hub, Socket.IO included: see ``server.hosts``.
 """
@@ -33,6 +34,7 @@ from ..hosts import HostGuard
 from ..hub.metrics import RelayMeter
 from .access import AccessGate, session_cookie, token_matches
 from .feed import LiveFeed
+from .inspector_api import InspectorApi
 from .page import render_dashboard
 from .status import HubStatus
 
@@ -103,15 +105,18 @@ def get_dashboard_html(connections: ConnectionManager = manager, query: str = ""
 class Dashboard:
     """The dashboard of one hub as an ASGI app: its routes are the HTTP surface."""
 
-    def __init__(self, status: HubStatus, settings: Settings | None) -> None:
+    def __init__(self, status: HubStatus, settings: Settings | None,
+                 inspector: InspectorApi | None = None) -> None:
         self.status = status
         self._settings = settings
+        self.inspector = inspector
         self._feeds: set[LiveFeed] = set()
         self.routes = [
             Route("/", self.page),
             Route("/dashboard", self.page),
             Route("/api/connections", self.connections),
             Route("/api/feed", self.feed),
+            *(inspector.routes if inspector is not None else ()),
             Route("/healthz", self.healthz),
             Route("/favicon.svg", self.icon),
             Route("/favicon.ico", self.icon),  # what browsers and tools ask for unprompted
@@ -174,18 +179,22 @@ class Dashboard:
         (an open feed would otherwise hold uvicorn's shutdown for its whole grace time)."""
         for feed in list(self._feeds):
             feed.close()
+        if self.inspector is not None:
+            self.inspector.close_feeds()
 
 
 def create_dashboard_app(connections: ConnectionManager = manager,
                          settings: Settings | None = None,
-                         relays: RelayMeter | None = None) -> Dashboard:
+                         relays: RelayMeter | None = None,
+                         inspector: InspectorApi | None = None) -> Dashboard:
     """An ASGI app serving the dashboard, JSON API and live feed for ``connections``.
 
     ``settings`` gives the dashboard token (the process-wide settings when None);
-    ``relays`` is the meter the hub's handlers count relayed messages on.  The caller
+    ``relays`` is the meter the hub's handlers count relayed messages on; ``inspector``
+    adds the traffic inspector's API (``/api/events``, ``/api/emit``, ...).  The caller
     puts ``server.hosts.HostGuard`` in front, as ``server.app.build_hub`` does for the hub.
     """
-    return Dashboard(HubStatus(connections, relays), settings)
+    return Dashboard(HubStatus(connections, relays), settings, inspector)
 
 
 def _seed_dashboard() -> HostGuard:

@@ -141,6 +141,7 @@ class HubServer:
         self.sio = self._hub.sio
         self.dashboard = self._hub.dashboard
         self.app = self._hub.app
+        self.journal = self._hub.journal
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None

@@ -22,6 +22,25 @@ FORBIDDEN = (4, "Forbidden")
 UNSUPPORTED_PROTOCOL_VERSION = (5, "Unsupported protocol version")
 
 
+OLD_ENGINEIO = ("Engine.IO version 3 is not supported: the client library is too old; use one "
+                "speaking Engine.IO 4 / Socket.IO v5")
+
+
+def refusal_in_words(query: dict[str, list[str]], error: tuple[int, str]) -> str | None:
+    """What a device must change, for the refusals a device's library can cause (its
+    Engine.IO version, its transport); None for the others."""
+    if error == UNSUPPORTED_PROTOCOL_VERSION:
+        version = ",".join(query.get("EIO", []))[:16] or "(none)"
+        if version == "3":
+            return OLD_ENGINEIO
+        return (f"Engine.IO version {version!r} is not supported: use a client library "
+                "speaking Engine.IO 4 / Socket.IO v5")
+    if error == UNKNOWN_TRANSPORT:
+        transport = ",".join(query.get("transport", []))[:32] or "(none)"
+        return f"unknown transport {transport!r}: use 'polling' or 'websocket'"
+    return None
+
+
 def _bad_request_body(error: tuple[int, str]) -> bytes:
     return json.dumps({"code": error[0], "message": error[1]}).encode()
 
@@ -44,6 +63,11 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
 
     on_upgrade: Callable[[str], None] | None = None
     """Called with the Engine.IO sid once a session runs on websocket."""
+    on_refusal: Callable[[dict[str, Any], str], bool] | None = None
+    """Told of a request refused before any session exists (the scope, the refusal in
+    words); returns whether to log it (False: that address had it moments ago)."""
+    on_drop: Callable[[str, str], None] | None = None
+    """Told of a session dropped for its input: the Engine.IO sid and why."""
     _async: dict[str, Any]
     """python-engineio's table of its async driver's functions."""
     accepting_sessions: bool = True
@@ -67,11 +91,12 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
     def sockets(self, value: dict[str, async_socket.AsyncSocket]) -> None:
         self._sessions = _SessionTable(value)
 
-    async def drop(self, sid: str, reason: str) -> None:
-        """Drop session ``sid`` at once (see ``HubEngineSocket.drop``), if it is open."""
+    async def drop(self, sid: str, reason: str, why: str | None = None) -> None:
+        """Drop session ``sid`` at once (see ``HubEngineSocket.drop``), if it is open;
+        ``why``: the input it was dropped for (logged and reported)."""
         socket = self.sockets.get(sid)
         if isinstance(socket, HubEngineSocket):
-            await socket.drop(reason)
+            await (socket.drop(reason) if why is None else socket.drop_for(why, reason))
 
     def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
         """Why the reference server would answer 400 before reading the request."""
@@ -132,7 +157,13 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
                       error: tuple[int, str]) -> None:
         """Answer 400 with the reference's ``{"code", "message"}`` body, websocket or not."""
         # A refused request is the client's mistake: INFO, where python-engineio said ERROR.
-        self.logger.info("Bad request: %s", error[1])
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        words = refusal_in_words(query, error)
+        if words is None:
+            self.logger.info("Bad request: %s", error[1])
+        elif self.on_refusal is None or self.on_refusal(scope, words):
+            peer = scope.get("client") or ("unknown",)
+            self.logger.info("refused a request from %s: %s", peer[0], words)
         environ = await self._async["translate_request"](scope, receive, send)
         body = _bad_request_body(error)
         if scope["type"] == "websocket":

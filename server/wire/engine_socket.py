@@ -30,6 +30,14 @@ of more ("Too many packets in payload") and drops the connection.  The rest wait
 next GET, which the client sends at once."""
 
 
+OVERSIZED = "oversized message"
+"""The disconnect reason of a session dropped for a message over ``max_http_buffer_size``."""
+
+
+def too_large(size: int | str, limit: int) -> str:
+    return f"message too large ({size} bytes, limit {limit})"
+
+
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
@@ -60,13 +68,14 @@ class _CheckedWebSocket:
             return self._gone()
         if frame is None:
             return frame
-        if len(frame) > self._socket.server.max_http_buffer_size:
-            await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
+        limit = self._socket.server.max_http_buffer_size
+        if len(frame) > limit:
+            await self._socket.drop_for(too_large(len(frame), limit), OVERSIZED)
             return self._gone()
         try:
             decode_engineio_packet(frame)
-        except ValueError:
-            await self._socket.drop(self._socket.server.reason.TRANSPORT_ERROR)
+        except ValueError as exc:
+            await self._socket.drop_for(f"malformed packet ({exc})")
             return self._gone()
         return frame
 
@@ -134,6 +143,17 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         self.queue.put_nowait(None)  # ends a websocket writer, and any later poll
         if self._websocket is not None:
             await self._websocket.close()
+
+    async def drop_for(self, why: str, reason: str | None = None) -> None:
+        """``drop`` for input the hub refuses: logged at INFO (python-engineio said only
+        "transport error"), and told to the server's ``on_drop``."""
+        if self.closing or self.closed:
+            return
+        logger.info("%s: %s, closing the connection", self.sid, why)
+        server: HubEngineServer = self.server
+        if server.on_drop is not None:
+            server.on_drop(self.sid, why)
+        await self.drop(reason or server.reason.TRANSPORT_ERROR)
 
     async def close(self, wait: bool = True, abort: bool = False,
                     reason: str | None = None) -> None:
@@ -333,13 +353,14 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         try:
             limit = self.server.max_http_buffer_size
             body = await environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                size = environ.get("CONTENT_LENGTH") or f"over {limit}"
+                await self.drop_for(too_large(size, limit), OVERSIZED)
+                return
             try:
-                if len(body) > limit:
-                    raise ValueError("payload too large")
                 packets = decode_engineio_payload(body)
             except ValueError as exc:
-                logger.info("%s: malformed payload (%s), closing", self.sid, exc)
-                await self.drop(self.server.reason.TRANSPORT_ERROR)
+                await self.drop_for(f"malformed payload ({exc})")
                 return
             for pkt in packets:
                 await self.receive(pkt)

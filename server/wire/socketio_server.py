@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,9 +14,8 @@ from socketio import packet as sio_packet
 from .background import spawn
 from .engine_server import HubEngineServer
 from .handler_arity import arity_error
+from .recording_server import RecordingServer
 from .socketio_packets import ProtocolError, parse_socketio_packet
-
-logger = logging.getLogger(__name__)
 
 _STOCK_DISPATCH = socketio.AsyncNamespace.trigger_event
 """python-socketio's dispatch to ``on_<event>`` methods; a namespace class that overrides
@@ -35,8 +33,9 @@ class _Held:
         self.sends: list[Callable[[], Awaitable[None]]] = []
 
 
-class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
-    """python-socketio's server on the corrected Engine.IO server.
+class HubSocketIOServer(RecordingServer):
+    """python-socketio's server on the corrected Engine.IO server, recording its traffic
+    for the inspector (``RecordingServer``).
 
     ``connect_timeout`` (seconds): how long a session may go without joining any
     namespace; 45 s by default, the reference server's ``connectTimeout``.  It is
@@ -74,6 +73,8 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
         if refusal is not None:
             # The client's mistake, not the server's: INFO, and an error ack if it asked.
             self.logger.info("refused from %s in %s: %s", args[0], namespace, refusal)
+            if self.recorder is not None:
+                self.recorder.event_refused(args[0], namespace, refusal)
             return {"ok": False, "error": refusal}
         # python-socketio runs event handlers in fire-and-forget tasks: one that raises
         # surfaces only as "Task exception was never retrieved", whenever the garbage
@@ -105,8 +106,7 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
         return None if error is None else f"event {event!r} {error}"
 
     async def _drop(self, eio_sid: str, why: str) -> None:
-        logger.info("%s: %s, closing the connection", eio_sid, why)
-        await self.eio.drop(eio_sid, self.eio.reason.TRANSPORT_ERROR)
+        await self.eio.drop(eio_sid, self.eio.reason.TRANSPORT_ERROR, why)
 
     # -- connect timeout
 
@@ -184,6 +184,7 @@ class HubSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped 
                 or self.namespaces == "*" or namespace in self.namespaces):
             # The reference answers {"message": "Invalid namespace"}; python-socketio
             # sent the bare string "Unable to connect".
+            self._report_unserved(eio_sid, namespace)
             await self._send_packet(eio_sid, self.packet_class(
                 sio_packet.CONNECT_ERROR, data={"message": "Invalid namespace"},
                 namespace=namespace))

@@ -1,0 +1,256 @@
+"""The traffic inspector's JSON API: the journal to read, and the composer to act on clients.
+
+Read: ``GET /api/events`` (a page), ``/api/events/feed`` (server-sent events),
+``/api/events/export`` (JSON Lines), ``/api/events/stats`` (counts and rates per event).
+Act: ``POST /api/emit``, ``/api/clients/{sid}/disconnect``, ``/api/clients/{sid}/rooms``.
+The dashboard's ``AccessGate`` applies to all of them, and its cross-site rule to the POSTs
+(JSON bodies only, no foreign ``Origin``).  What the composer sends goes through the
+Socket.IO server's ``emit`` and is recorded like any other emit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ..connections import ConnectionManager
+from ..inspector import Entry, Feed, Filter, Journal, QueryError, Skipped, page_params
+from ..inspector.entry import TEXT_LIMIT, render_payload
+from ..wire.socketio_packets import RESERVED_EVENTS
+
+if TYPE_CHECKING:
+    from ..hub.namespace import HubNamespace
+    from ..wire.socketio_server import HubSocketIOServer
+
+EVENT_STREAM = {"content-type": "text/event-stream", "x-accel-buffering": "no"}
+KEEP_ALIVE_SECONDS = 15.0
+MAX_BODY_BYTES = 1024 * 1024
+MAX_ACK_TIMEOUT_SECONDS = 60.0
+EXPORT_BATCH = 200  # entries written per chunk of the export
+NAMESPACE = "/"  # the namespace the hub protocol serves
+
+
+class BadRequest(ValueError):
+    """The request cannot be served as sent: the message says why (a 400, or ``status``)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _failure(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message}, status)
+
+
+def _filter(request: Request) -> Filter:
+    try:
+        return Filter.from_params(request.query_params)
+    except QueryError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"body over {MAX_BODY_BYTES} bytes", 413)
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
+
+
+def _answering(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """``handler`` with ``BadRequest`` answered ``{"ok": false, "error": ...}``."""
+
+    async def answer(request: Request) -> Response:
+        try:
+            response: Response = await handler(request)
+        except BadRequest as exc:
+            return _failure(str(exc), exc.status)
+        return response
+
+    return answer
+
+
+def sse_message(item: Entry | Skipped) -> bytes:
+    if isinstance(item, Skipped):
+        return b"event: skipped\ndata: " + orjson.dumps(item.json_fields()) + b"\n\n"
+    return b"event: entry\nid: %d\ndata: %s\n\n" % (item.seq, item.to_json())
+
+
+class InspectorApi:
+    """The inspector's routes for one hub: its journal, Socket.IO server and registry."""
+
+    def __init__(self, journal: Journal, sio: HubSocketIOServer, namespace: HubNamespace,
+                 manager: ConnectionManager) -> None:
+        self.journal = journal
+        self.sio = sio
+        self.namespace = namespace
+        self.manager = manager
+        self._feeds: set[Feed] = set()
+        self.routes = [
+            Route("/api/events", _answering(self.events)),
+            Route("/api/events/feed", _answering(self.feed)),
+            Route("/api/events/export", _answering(self.export)),
+            Route("/api/events/stats", self.stats),
+            Route("/api/emit", _answering(self.emit), methods=["POST"]),
+            Route("/api/clients/{sid}/disconnect", self.disconnect, methods=["POST"]),
+            Route("/api/clients/{sid}/rooms", _answering(self.rooms), methods=["POST"]),
+        ]
+
+    # -- reading
+
+    async def events(self, request: Request) -> Response:
+        try:
+            after, limit = page_params(request.query_params)
+        except QueryError as exc:
+            raise BadRequest(str(exc)) from None
+        page = self.journal.page(after, limit, _filter(request))
+        return Response(page.to_json(), media_type="application/json")
+
+    async def stats(self, request: Request) -> Response:
+        journal = self.journal
+        return JSONResponse({
+            "enabled": journal.enabled, "entries": len(journal),
+            "bytes": journal.stored_bytes, "evicted": journal.evicted,
+            "last_seq": journal.last_seq, "oldest_seq": journal.oldest_seq,
+            "events": journal.event_counts(),
+        })
+
+    async def export(self, request: Request) -> Response:
+        wanted = _filter(request)
+        return StreamingResponse(self._lines(wanted), media_type="application/jsonl", headers={
+            "content-disposition": 'attachment; filename="socketio-tray-events.jsonl"'})
+
+    async def _lines(self, wanted: Filter) -> AsyncIterator[bytes]:
+        batch: list[bytes] = []
+        for entry in self.journal.export(wanted):
+            batch.append(entry.to_json() + b"\n")
+            if len(batch) == EXPORT_BATCH:
+                yield b"".join(batch)
+                batch = []
+                await asyncio.sleep(0)  # let the hub serve between batches
+        yield b"".join(batch)
+
+    async def feed(self, request: Request) -> Response:
+        wanted = _filter(request)
+        if request.method == "HEAD":  # what a GET would start with, never a stream
+            return Response(headers=EVENT_STREAM)
+        return StreamingResponse(self._stream(wanted), headers=EVENT_STREAM)
+
+    async def _stream(self, wanted: Filter) -> AsyncIterator[bytes]:
+        async with self.journal.feed(wanted) as feed:
+            self._feeds.add(feed)
+            try:
+                yield b"retry: 1000\n\n"
+                while True:
+                    try:
+                        item = await asyncio.wait_for(anext(feed), KEEP_ALIVE_SECONDS)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                        continue
+                    except StopAsyncIteration:
+                        return
+                    yield sse_message(item)
+            finally:
+                self._feeds.discard(feed)
+
+    def close_feeds(self) -> None:
+        """End every live feed (the hub is stopping: they must not hold uvicorn)."""
+        for feed in list(self._feeds):
+            feed.close()
+
+    # -- acting
+
+    async def emit(self, request: Request) -> Response:
+        body = await _json_object(request)
+        event = _event_name(body.get("event"))
+        args = body.get("args", [])
+        if not isinstance(args, list):
+            raise BadRequest("args must be a JSON array")
+        sid, target = self._target(body.get("to"))
+        timeout = _ack_timeout(body.get("ack_timeout"), sid)
+        recipients = self.sio.recipient_count(NAMESPACE, target)
+        if timeout is None:
+            await self.sio.emit(event, tuple(args), to=target, namespace=NAMESPACE)
+            return JSONResponse({"ok": True, "recipients": recipients})
+        answer: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+
+        def acknowledged(*values: Any) -> None:
+            if not answer.done():
+                answer.set_result(list(values))
+
+        await self.sio.emit(event, tuple(args), to=sid, namespace=NAMESPACE,
+                            callback=acknowledged)
+        try:
+            ack = await asyncio.wait_for(answer, timeout)
+        except TimeoutError:
+            raise BadRequest(f"no ack within {timeout:g} s", 504) from None
+        text, _, _ = render_payload(ack, MAX_BODY_BYTES)  # binary shown as in the journal
+        return Response(b'{"ok":true,"recipients":%d,"ack":%s}' % (recipients, text.encode()),
+                        media_type="application/json")
+
+    def _target(self, to: Any) -> tuple[str | None, str | None]:
+        """``(sid, emit target)`` of the body's ``to``; the target None means everyone."""
+        if not isinstance(to, dict) or len(to) != 1:
+            raise BadRequest('to must be {"sid": ...}, {"room": ...} or {"all": true}')
+        (kind, value), = to.items()
+        if kind == "all" and value is True:
+            return None, None
+        if kind == "sid" and isinstance(value, str):
+            if value not in self.manager:
+                raise BadRequest(f"unknown sid {value[:64]!r}")
+            return value, value
+        if kind == "room" and isinstance(value, str):
+            if value not in self.manager.rooms():
+                raise BadRequest(f"unknown room {value[:64]!r}: no client is in it")
+            return None, value
+        raise BadRequest('to must be {"sid": ...}, {"room": ...} or {"all": true}')
+
+    async def disconnect(self, request: Request) -> Response:
+        sid = request.path_params["sid"]
+        if sid not in self.manager or not await self.sio.kick(sid, NAMESPACE):
+            return _failure("unknown sid", 404)
+        return JSONResponse({"ok": True})
+
+    async def rooms(self, request: Request) -> Response:
+        sid = request.path_params["sid"]
+        body = await _json_object(request)
+        if sid not in self.manager:
+            return _failure("unknown sid", 404)
+        if len(body) != 1 or not body.keys() <= {"join", "leave"}:
+            raise BadRequest('body must be {"join": room} or {"leave": room}')
+        (change, room), = body.items()
+        # The hub protocol's own handlers: the same room rules, the same bookkeeping.
+        handler = self.namespace.on_join if change == "join" else self.namespace.on_leave
+        result: dict[str, Any] = await handler(sid, room)
+        return JSONResponse(result, 200 if result.get("ok") else 400)
+
+
+def _event_name(event: Any) -> str:
+    if not isinstance(event, str) or not 1 <= len(event) <= TEXT_LIMIT:
+        raise BadRequest(f"event must be a string of 1 to {TEXT_LIMIT} characters")
+    if event in RESERVED_EVENTS:
+        raise BadRequest(f"event name {event!r} is reserved")
+    return event
+
+
+def _ack_timeout(value: Any, sid: str | None) -> float | None:
+    if value is None:
+        return None
+    if sid is None:
+        raise BadRequest("ack_timeout needs a single client: to {\"sid\": ...}")
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not 0 < value <= MAX_ACK_TIMEOUT_SECONDS:
+        raise BadRequest(f"ack_timeout must be seconds, above 0 and at most "
+                         f"{MAX_ACK_TIMEOUT_SECONDS:g}")
+    return float(value)

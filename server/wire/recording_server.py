@@ -1,0 +1,142 @@
+"""python-socketio's server telling the traffic inspector what it sees.
+
+Every event in, every emit (one entry however many receive it), every connect, refusal,
+disconnect, room change and dropped session reaches ``recorder`` (a
+``server.inspector.recorder.TrafficRecorder``) here, at the Socket.IO server's own seams,
+so the hub protocol's handlers and the dashboard's composer are recorded alike.  With no
+recorder (the inspector is off) each hook costs one attribute test.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import socketio
+from socketio import exceptions
+
+from ..inspector.recorder import KICKED, TrafficRecorder, disconnect_reason
+
+logger = logging.getLogger(__name__)
+
+
+def _peer(scope: Mapping[str, Any]) -> str:
+    return str((scope.get("client") or ("unknown",))[0])
+
+
+class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
+    """python-socketio's server with the inspector's hooks, and ``kick``."""
+
+    recorder: TrafficRecorder | None = None
+    _kicking: frozenset[str] = frozenset()
+
+    def record_traffic(self, recorder: TrafficRecorder) -> None:
+        """Record into ``recorder`` from now on, the Engine.IO layer's refusals included."""
+        self.recorder = recorder
+        self.eio.on_refusal = recorder.refused_request
+        self.eio.on_drop = self._report_drop
+
+    def _scope(self, eio_sid: str) -> Mapping[str, Any]:
+        scope: Mapping[str, Any] = self.environ.get(eio_sid, {}).get("asgi.scope", {})
+        return scope
+
+    def _report_drop(self, eio_sid: str, why: str) -> None:
+        if self.recorder is not None:
+            sid = self.manager.sid_from_eio_sid(eio_sid, "/")
+            self.recorder.dropped(sid, self._scope(eio_sid), why)
+
+    def _report_unserved(self, eio_sid: str, namespace: str) -> None:
+        """A CONNECT to a namespace the hub does not serve: logged and recorded once per
+        address within the refusal window."""
+        why = f"namespace {namespace[:64]!r} is not served by this hub"
+        scope = self._scope(eio_sid)
+        if self.recorder is None or self.recorder.refused_request(scope, why, namespace):
+            logger.info("refused a connect from %s: %s", _peer(scope), why)
+
+    async def kick(self, sid: str, namespace: str = "/") -> bool:
+        """Disconnect ``sid`` for the dashboard (recorded as ``kicked``); False if unknown."""
+        if not self.manager.is_connected(sid, namespace):
+            return False
+        self._kicking = self._kicking | {sid}
+        try:
+            await self.disconnect(sid, namespace)
+        finally:
+            self._kicking = self._kicking - {sid}
+        return True
+
+    def recipient_count(self, namespace: str, to: Any, skip_sid: Any = None) -> int:
+        """How many clients an emit to ``to`` (a sid, a room, several, or None: everyone)
+        reaches, from the manager's room tables: no walk over the clients for one target."""
+        rooms = self.manager.rooms.get(namespace) or {}
+        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        if to is None or isinstance(to, str):
+            members = rooms.get(to) or {}
+            return len(members) - sum(1 for sid in skip if sid in members)
+        reached: set[str] = set()
+        for room in to:
+            reached.update(rooms.get(room) or ())
+        return len(reached - skip)
+
+    # -- the hooks
+
+    async def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
+                   skip_sid: Any = None, namespace: str | None = None,
+                   callback: Any = None, ignore_queue: bool = False) -> None:
+        recorder = self.recorder
+        if recorder is not None:
+            space, target = namespace or "/", to or room
+            recorder.event_out(
+                event, data, space, target, skip_sid, callback is not None,
+                self.recipient_count(space, target, skip_sid),
+                isinstance(target, str) and self.manager.is_connected(target, space))
+        await super().emit(event, data, to=to, room=room, skip_sid=skip_sid,
+                           namespace=namespace, callback=callback, ignore_queue=ignore_queue)
+
+    async def _handle_event(self, eio_sid: str, namespace: str, id: int | None,
+                            data: list[Any]) -> None:
+        if self.recorder is not None:
+            space = namespace or "/"
+            self.recorder.event_in(self.manager.sid_from_eio_sid(eio_sid, space), space, data,
+                                   id is not None)
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
+        if event == "connect":
+            return await self._trigger_connect(namespace, *args)
+        if event == "disconnect" and self.recorder is not None:
+            sid = args[0]
+            reason = KICKED if sid in self._kicking else disconnect_reason(
+                args[1] if len(args) > 1 else None)
+            self.recorder.disconnected(sid, namespace, reason)  # while the registry has it
+        return await super()._trigger_event(event, namespace, *args)
+
+    async def _trigger_connect(self, namespace: str, *args: Any) -> Any:
+        try:
+            result = await super()._trigger_event("connect", namespace, *args)
+        except exceptions.ConnectionRefusedError as exc:
+            self._report_refused(args[1], namespace, str(exc.error_args.get("message")))
+            raise
+        except ConnectionRefusedError:
+            self._report_refused(args[1], namespace, "Connection refused by server")
+            raise
+        if result is not False and self.recorder is not None:
+            self.recorder.connected(args[0], namespace, self.transport(args[0]))
+        return result
+
+    def _report_refused(self, environ: Mapping[str, Any], namespace: str, why: str) -> None:
+        # The message the client was given, logged where python-socketio logged nothing.
+        scope = environ.get("asgi.scope", {})
+        logger.info("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
+        if self.recorder is not None:
+            self.recorder.connect_refused(scope, namespace, why)
+
+    async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        await super().enter_room(sid, room, namespace)
+        if self.recorder is not None:
+            self.recorder.room_changed(sid, namespace or "/", room, joined=True)
+
+    async def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        await super().leave_room(sid, room, namespace)
+        if self.recorder is not None:
+            self.recorder.room_changed(sid, namespace or "/", room, joined=False)
