@@ -86,18 +86,21 @@ async def test_entries_appear_live_filter_and_pause(hub, clients, browser):
 async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, browser):
     page = await open_traffic(browser, hub_url(hub))
     await page.locator("#tf-kind").select_option("event_in")
-    await page.locator("#traffic-pause").click()  # everything now waits in the queue
     lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
-    flood = MAX_ROWS + 200
-    for index in range(flood):
+    drawn, flood = 100, MAX_ROWS + 200
+    for index in range(drawn):
+        await lamp.emit("message", index)
+    await expect(journal(page)).to_have_count(drawn)
+    await page.locator("#traffic-pause").click()  # from now on, entries wait in the queue
+    for index in range(drawn, drawn + flood):
         await lamp.emit("message", index)
     await expect(page.locator("#traffic-skipped")).to_have_text(
         "200 entries skipped: they came faster than this page shows them.", timeout=10_000)
     await expect(page.locator("#traffic-pause")).to_have_text(f"Resume ({MAX_ROWS} new)")
     await page.locator("#traffic-pause").click()
-    await expect(journal(page)).to_have_count(MAX_ROWS)
-    await expect(journal(page).first).to_contain_text(f"[{flood - 1}]")
-    await expect(journal(page).last).to_contain_text("[200]")
+    await expect(journal(page).first).to_contain_text(f"[{drawn + flood - 1}]")
+    await expect(journal(page)).to_have_count(MAX_ROWS)  # the oldest rows went
+    await expect(journal(page).last).to_contain_text(f"[{drawn + 200}]")
 
 
 async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
