@@ -124,7 +124,6 @@ function openFeed() {
   let catchingUp = false;
   feed = new EventSource("/api/events/feed" + query(wanted));
   const receive = (event) => (catchingUp ? early.push(event) : onMessage(event));
-  feed.addEventListener("message", receive);
   feed.addEventListener("entry", receive);
   feed.addEventListener("skipped", receive);
   feed.addEventListener("error", () => setState("down", "Reconnecting…"));
@@ -195,7 +194,7 @@ async function refreshStats() {
   } catch {
     return; // the next tick tries again
   }
-  const events = Array.isArray(data) ? data : data.events;
+  const events = data.events;
   const rows = events.map((e) => {
     const tr = document.createElement("tr");
     const cells = [e.event, e.in, e.in_per_second.toFixed(1), e.out, e.out_per_second.toFixed(1)];
@@ -208,6 +207,8 @@ async function refreshStats() {
   });
   $("event-stats").tBodies[0].replaceChildren(...rows);
   $("stats-empty").hidden = rows.length > 0;
+  $("stats-empty").textContent = data.enabled ? "No events yet."
+    : "The inspector is off (setting inspector): nothing is recorded.";
   $("known-events").replaceChildren(...events.map((e) => new Option("", e.event)));
 }
 
