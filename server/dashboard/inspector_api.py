@@ -22,6 +22,7 @@ from starlette.routing import Route
 from ..connections import ConnectionManager
 from ..inspector import Entry, Feed, Filter, Journal, QueryError, Skipped, page_params
 from ..inspector.entry import TEXT_LIMIT, render_payload
+from ..inspector.subscription import DEFAULT_FEED_CAPACITY
 from ..wire.socketio_packets import RESERVED_EVENTS
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ class InspectorApi:
         self.sio = sio
         self.namespace = namespace
         self.manager = manager
+        self.feed_capacity = DEFAULT_FEED_CAPACITY
+        """Entries a live feed holds for its reader before it skips (per feed)."""
         self._feeds: set[Feed] = set()
         self.routes = [
             Route("/api/events", _answering(self.events)),
@@ -148,7 +151,7 @@ class InspectorApi:
         return StreamingResponse(self._stream(wanted), headers=EVENT_STREAM)
 
     async def _stream(self, wanted: Filter) -> AsyncIterator[bytes]:
-        async with self.journal.feed(wanted) as feed:
+        async with self.journal.feed(wanted, self.feed_capacity) as feed:
             self._feeds.add(feed)
             try:
                 yield b"retry: 1000\n\n"

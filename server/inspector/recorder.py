@@ -23,7 +23,7 @@ DISCONNECT_REASONS = {
     "client disconnect": "client close",
     "server disconnect": "shutdown",
     "ping timeout": "ping timeout",
-    "transport close": "connection lost",
+    "transport close": "client close",  # its connection closed without a goodbye
     "transport error": "transport error",
 }
 
@@ -84,10 +84,11 @@ class TrafficRecorder:
 
     # -- sessions
 
-    def connected(self, sid: str, namespace: str, transport: str) -> None:
+    def connected(self, sid: str, namespace: str, transport: str,
+                  scope: Mapping[str, Any]) -> None:
         name, ip = self._who(sid)
-        self.journal.record_connect(sid, client=name, ip=ip, transport=transport,
-                                    namespace=namespace)
+        self.journal.record_connect(sid, client=name, ip=ip or self.address(scope),
+                                    transport=transport, namespace=namespace)
 
     def connect_refused(self, scope: Mapping[str, Any], namespace: str, reason: str) -> None:
         """A connect the hub refused, with the message the client was given."""

@@ -121,7 +121,8 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
             self._report_refused(args[1], namespace, "Connection refused by server")
             raise
         if result is not False and self.recorder is not None:
-            self.recorder.connected(args[0], namespace, self.transport(args[0]))
+            self.recorder.connected(args[0], namespace, self.transport(args[0], namespace),
+                                    args[1].get("asgi.scope", {}))
         return result
 
     def _report_refused(self, environ: Mapping[str, Any], namespace: str, why: str) -> None:
