@@ -7,13 +7,11 @@ through ``textContent``.  Without JavaScript the view says where the JSON API is
 
 from __future__ import annotations
 
+from ..inspector import Kind
+
 TRAFFIC_ASSETS = ('<link rel="stylesheet" href="/static/traffic.css">\n'
                   '<script type="module" src="/static/traffic.js"></script>\n')
 """The view's style and script, for the page's ``<head>`` (a module script is deferred)."""
-
-KINDS = ("event_in", "event_out", "connect", "refused", "disconnect", "join", "leave",
-         "dropped")
-
 
 def render_tabs() -> str:
     """Clients | Traffic: shown by the script (without it both views are on the page)."""
@@ -23,7 +21,7 @@ def render_tabs() -> str:
 
 
 def _filters() -> str:
-    kinds = "".join(f'<option value="{kind}">{kind}</option>' for kind in KINDS)
+    kinds = "".join(f'<option value="{kind}">{kind}</option>' for kind in Kind)
     return f"""<form id="traffic-filters" class="filters" aria-label="Traffic filters">
 <label>Client <select id="tf-sid" name="sid"><option value="">any client</option></select></label>
 <label>Room <input id="tf-room" name="room" list="known-rooms" autocomplete="off"></label>

@@ -179,6 +179,7 @@ function showEntry(entry) {
   }
   $("entry-payload").textContent = payload;
   $("entry").hidden = false;
+  $("entry").scrollIntoView({block: "nearest"}); // below the journal on a phone
   for (const tr of $("journal").tBodies[0].querySelectorAll("tr.selected")) {
     tr.classList.remove("selected");
   }
