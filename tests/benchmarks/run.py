@@ -1,7 +1,7 @@
 """The benchmark: the same Node socket.io-client load against each server, interleaved.
 
-    python tests/benchmarks/run.py [--rounds 3] [--servers desktop,headless,reference,stock]
-                                   [--quick] [--churn-only]
+    python tests/benchmarks/run.py [--rounds 3]
+        [--servers desktop,headless,headless-off,reference,stock] [--quick] [--churn-only]
 
 Each round runs every server in turn (A B C D, A B C D, ...), each through sessions with
 a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000 clients,
@@ -39,10 +39,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RESULTS = HERE / "results"
-SERVERS = ("desktop", "headless", "reference", "stock")
+SERVERS = ("desktop", "headless", "headless-off", "reference", "stock")
 LABELS = {
     "desktop": "our hub, desktop (shared Qt loop)",
     "headless": "our hub, headless (asyncio)",
+    "headless-off": "our hub, headless, inspector off",
     "reference": "Node socket.io 4 (reference)",
     "stock": "stock python-socketio + uvicorn + uvloop",
 }
@@ -90,6 +91,7 @@ class Session:
         args = {
             "desktop": [python, HERE / "servers/hub.py", "desktop"],
             "headless": [python, HERE / "servers/hub.py", "headless"],
+            "headless-off": [python, HERE / "servers/hub.py", "headless-off"],
             "reference": [node, HERE / "servers/reference.mjs"],
             "stock": [python, HERE / "servers/stock.py"],
         }[server] + [str(self.port), str(self.ticks_file)]
@@ -256,13 +258,20 @@ def medians(rounds: list[dict[str, dict[str, Any]]], servers: list[str]
     return table
 
 
-PAIRED_ROWS = ("echo, 100 clients: round trips/s", "broadcast burst to 1,000: delivered/s",
-               "connect 5,000 clients (s)")
-"""The issue's targets for the shared loop, as ratios of the desktop to headless."""
+PAIRS = {
+    # (numerator, denominator): the rows whose ratio is an issue's target
+    ("desktop", "headless"): ("echo, 100 clients: round trips/s",
+                              "broadcast burst to 1,000: delivered/s",
+                              "connect 5,000 clients (s)"),
+    ("headless", "headless-off"): ("echo, 100 clients: round trips/s",
+                                   "broadcast burst to 1,000: delivered/s"),
+}
+"""The shared loop's cost (desktop ÷ headless) and the inspector's (on ÷ off)."""
 
 
-def paired_ratios(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, list[float]]:
-    """Desktop ÷ headless for each round in ``PAIRED_ROWS``, sorted.
+def paired_ratios(rounds: list[dict[str, dict[str, Any]]], first: str, second: str,
+                  rows: tuple[str, ...]) -> dict[str, list[float]]:
+    """``first`` ÷ ``second`` for each round in ``rows``, sorted.
 
     The two run back to back within a round, so a ratio per round cancels what a round
     shares (the machine's load drifting over minutes); the ratio of two medians taken
@@ -270,19 +279,19 @@ def paired_ratios(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, list[flo
     """
     paths = {label: path for label, path, _, _ in ROWS}
     ratios: dict[str, list[float]] = {}
-    for label in PAIRED_ROWS:
-        pairs = [(pick(r["desktop"], paths[label]), pick(r["headless"], paths[label]))
-                 for r in rounds if "desktop" in r and "headless" in r]
+    for label in rows:
+        pairs = [(pick(r[first], paths[label]), pick(r[second], paths[label]))
+                 for r in rounds if first in r and second in r]
         ratios[label] = sorted(d / h for d, h in pairs if d is not None and h)
     return ratios
 
 
-def paired_markdown(ratios: dict[str, list[float]]) -> str:
+def paired_markdown(ratios: dict[str, list[float]], first: str, second: str) -> str:
     parts = [f"{label} {statistics.median(values):.2f}x "
              f"({values[0]:.2f}-{values[-1]:.2f}x)"
              for label, values in ratios.items() if values]
-    return ("Desktop ÷ headless within each round, median (range): " + "; ".join(parts)
-            + ".\n") if parts else ""
+    return (f"{LABELS[first]} ÷ {LABELS[second]} within each round, median (range): "
+            + "; ".join(parts) + ".\n") if parts else ""
 
 
 def markdown(table: dict[str, dict[str, float | None]], servers: list[str],
@@ -348,14 +357,16 @@ def main() -> None:
             rounds.append(this_round)
     meta["minutes"] = round((time.monotonic() - started) / 60, 1)
     table = medians(rounds, servers)
-    paired = paired_ratios(rounds)
+    paired = {pair: paired_ratios(rounds, *pair, rows) for pair, rows in PAIRS.items()}
     RESULTS.mkdir(exist_ok=True)
     stem = RESULTS / (meta["date"] + ("-quick" if args.quick else "")
                       + ("-churn" if args.churn_only else ""))
     stem.with_suffix(".json").write_text(json.dumps(
-        {"meta": meta, "rounds": rounds, "medians": table, "desktop_to_headless": paired},
+        {"meta": meta, "rounds": rounds, "medians": table,
+         "paired": {f"{a} / {b}": ratios for (a, b), ratios in paired.items()}},
         indent=1) + "\n")
-    text = markdown(table, servers, meta) + "\n" + paired_markdown(paired)
+    text = markdown(table, servers, meta) + "\n" + "".join(
+        paired_markdown(ratios, *pair) for pair, ratios in paired.items())
     stem.with_suffix(".md").write_text(text)
     print(text)
 

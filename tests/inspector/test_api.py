@@ -259,3 +259,12 @@ async def test_actions_from_the_lan_need_the_dashboard_token(clients):
                                 headers={**LAN, "authorization": "Bearer t0ken"})
         assert with_token.json() == {"ok": True, "recipients": 1}
         assert await device.next_event("hello") == []
+
+
+async def test_an_open_feed_does_not_hold_the_hubs_stop(hub):
+    async with httpx.AsyncClient(base_url=hub_url(hub), timeout=30) as http, http.stream(
+            "GET", "/api/events/feed") as response:
+        await wait_until(lambda: hub.journal.listener_count == 1, message="the feed")
+        await asyncio.wait_for(hub.stop(), 20)  # a hang guard, not a time limit
+        body = [line async for line in response.aiter_lines()]
+    assert body[0] == "retry: 1000" and hub.journal.listener_count == 0

@@ -1,13 +1,14 @@
 """Our hub for the benchmark, as the desktop app runs it or headless.
 
-    python hub.py desktop|headless PORT TICKS_FILE
+    python hub.py desktop|headless|headless-off PORT TICKS_FILE
 
 ``desktop``: the real app, ``desktop.app.DesktopApp`` without a tray, on
 ``desktop.loop.new_event_loop`` and Qt's offscreen platform: its window is shown, so the
 ``ConnectionsModel`` and the sorted ``QTableView`` follow every connection as they do for
 a user, and a 16 ms QTimer stands in for the GUI's other work.  ``headless``: HubServer
 on ``server.runtime.event_loop.new_event_loop`` (what ``python -m server`` runs) with a 16 ms loop
-timer.
+timer.  ``headless-off``: the same with the traffic inspector off, the baseline its cost is
+measured against.
 Logging at WARNING, like the reference, which logs nothing per connection.  SIGTERM stops
 the hub (the desktop through the app's own quit path) and writes the timer's tick times
 (ms since the epoch) to TICKS_FILE; the desktop also prints the table's row count at
@@ -32,18 +33,19 @@ from server.runtime.runner import HubServer, skip_exit_collection, tune_gc
 TICK_MS = 16
 
 
-def bench_settings(port: int) -> Settings:
+def bench_settings(port: int, inspector: bool = True) -> Settings:
     """The hub as the benchmark loads it: every client comes from 127.0.0.1, so the cap on
     connections per address is lifted, and nothing is announced on the network."""
     return load_settings(host="127.0.0.1", port=port, logger_level="WARNING",
-                         max_connections_per_ip=20_000, discovery=False)
+                         max_connections_per_ip=20_000, discovery=False, inspector=inspector)
 
 
-async def serve(port: int, ticks: list[float], start_ticking: bool) -> None:
+async def serve(port: int, ticks: list[float], start_ticking: bool,
+                inspector: bool = True) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    hub = HubServer(bench_settings(port))
+    hub = HubServer(bench_settings(port, inspector))
     await hub.start()
     tune_gc()  # as python -m server does (the desktop app does it in its run())
     if start_ticking:
@@ -111,9 +113,9 @@ def main() -> None:
     mode, port, ticks_file = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     configure_logging("WARNING")
     ticks: list[float] = []
-    if mode == "headless":
+    if mode in ("headless", "headless-off"):
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
-            runner.run(serve(port, ticks, start_ticking=True))
+            runner.run(serve(port, ticks, start_ticking=True, inspector=mode == "headless"))
     else:
         serve_desktop(port, ticks)
     ticks_file.write_text(json.dumps(ticks))
