@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .status import HubStatus, format_duration
+from .traffic_page import TRAFFIC_ASSETS, render_client_actions, render_tabs, render_traffic_section
 
 NO_SCRIPT_REFRESH_SECONDS = 5
 COLUMNS = ("Name", "SID", "Client IP", "Transport", "Connected since", "Rooms")
@@ -88,7 +89,7 @@ def _details(c: dict[str, Any] | None) -> str:
         items.append(f'<dt>{label}</dt><dd data-key="{key}">{shown}</dd>')
     return (f'<aside id="details" class="details"{"" if c else " hidden"} aria-label="Client">'
             f'<header><h2>Client details</h2><a href="?" id="close-details">Close</a></header>'
-            f'<dl>{"".join(items)}</dl></aside>')
+            f'<dl>{"".join(items)}</dl>{render_client_actions()}</aside>')
 
 
 def _page(title: str, body: str, head_extra: str = "") -> str:
@@ -123,13 +124,14 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
     header = "".join(f"<th scope=\"col\">{title}</th>" for title in COLUMNS)
     now = datetime.now(UTC)
     head = (f'<noscript><meta http-equiv="refresh" content="{NO_SCRIPT_REFRESH_SECONDS}">'
-            '</noscript>\n<script src="/static/dashboard.js" defer></script>\n')
+            '</noscript>\n<script src="/static/dashboard.js" defer></script>\n' + TRAFFIC_ASSETS)
     return _page(f"socketio-tray · {summary['count']} connected", f"""<header class="top">
 <h1>socketio-tray <span class="muted">hub</span></h1>
 <p class="state"><span id="live" class="pill">Snapshot {now:%H:%M:%S} UTC</span>
 <a id="refresh" href="">Refresh</a></p>
 </header>
 <main>
+{render_tabs()}
 <section class="cards" aria-label="Summary">
 <div class="card"><span class="label">Clients</span>
 <strong id="count">{summary["count"]}</strong></div>
@@ -168,6 +170,7 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 <p id="no-match" class="muted"{"" if connections and not shown else " hidden"}>
 No client matches the filter.</p>
 </section>
+{render_traffic_section()}
 {sections}
 {_details(selected)}
 </main>""", head)

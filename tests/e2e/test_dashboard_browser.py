@@ -1,8 +1,5 @@
-"""The dashboard in a real browser: Debian's headless Chromium driven by Playwright.
-
-Playwright's own browser download cannot work here, so it is pointed at
-``/usr/bin/chromium`` (installed by scripts/bootstrap.sh).  The browser runs on the test's
-event loop, next to the hub, and talks to 127.0.0.1 only.
+"""The dashboard in a real browser: Debian's headless Chromium driven by Playwright
+(tests/helpers/browser.py).
 
 ``SAVE_DASHBOARD_SCREENSHOT=1`` makes the screenshot test refresh docs/dashboard.png.
 """
@@ -10,44 +7,25 @@ event loop, next to the hub, and talks to 127.0.0.1 only.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers.browser import chromium, needs_chromium, open_dashboard
 from helpers.support import hub_url, running_hub, wait_until
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LIVE_WITHIN_MS = 1000  # the issue's promise: a change shows within a second
 LAN = {"x-forwarded-for": "192.168.1.50"}  # see test_dashboard.py: a trusted proxy's word
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    async with chromium() as browser:
         yield browser
-        await browser.close()
-
-
-async def open_dashboard(browser: Browser, url: str, dialogs: list[str] | None = None,
-                         **context_options: Any) -> Page:
-    """A page on the dashboard in a fresh context; any dialog (alert) opened is recorded."""
-    context = await browser.new_context(**context_options)
-    page = await context.new_page()
-    if dialogs is not None:
-        page.on("dialog", lambda dialog: dialogs.append(dialog.message))
-    await page.goto(url)
-    return page
 
 
 def rows(page: Page) -> Locator:

@@ -1,0 +1,215 @@
+"""The dashboard's Traffic view, composer and client actions in Chromium (Playwright),
+against a real hub, its inspector API and real clients.
+
+``SAVE_DASHBOARD_SCREENSHOT=1`` makes the screenshot test refresh docs/traffic.png.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.browser import chromium, needs_chromium, open_dashboard
+from helpers.support import hub_url, wait_until
+from playwright.async_api import Browser, Locator, Page, expect
+
+LIVE_WITHIN_MS = 1000  # the issue's promise: a new entry shows within a second
+SCREENSHOT = Path(__file__).parents[2] / "docs" / "traffic.png"
+HOSTILE = "<img src=x onerror=alert(1)>"
+MAX_ROWS = 500  # traffic.js keeps this many rows, and this many entries waiting
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as browser:
+        yield browser
+
+
+async def open_traffic(browser: Browser, url: str, dialogs: list[str] | None = None,
+                       **options: Any) -> Page:
+    page = await open_dashboard(browser, url + "/", dialogs, **options)
+    await page.locator("#views a[data-view='traffic']").click()
+    await expect(page.locator("#traffic-state")).to_have_text("Live", timeout=5000)
+    return page
+
+
+def journal(page: Page) -> Locator:
+    return page.locator("#journal tbody tr")
+
+
+def events_named(page: Page, event: str) -> Locator:
+    return page.locator("#journal tbody tr[data-kind='event_in']").filter(
+        has=page.locator("td[data-label='Event']", has_text=event))
+
+
+async def test_entries_appear_live_filter_and_pause(hub, clients, browser):
+    page = await open_traffic(browser, hub_url(hub))
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    tap = await clients("js", hub_url(hub), "polling", {"name": "garden-tap"})
+    await lamp.emit("reading", {"lux": 120})
+    await tap.emit("reading", {"litres": 3})
+    await expect(events_named(page, "reading")).to_have_count(2, timeout=LIVE_WITHIN_MS)
+
+    await page.locator("#tf-sid").focus()  # the picker lists the live clients
+    await page.locator("#tf-sid").select_option(lamp.sid)
+    await expect(events_named(page, "reading")).to_have_count(1)
+    await expect(journal(page).locator("td[data-label='Client']")).to_have_text(
+        ["kitchen-lamp"] * await journal(page).count())
+    await page.locator("#tf-sid").select_option("")
+    await page.locator("#tf-q").fill("litres")
+    await expect(journal(page)).to_have_count(1)
+    await expect(journal(page).first).to_contain_text("garden-tap")
+
+    await page.locator("#tf-q").fill("")
+    await expect(events_named(page, "reading")).to_have_count(2)
+    await page.locator("#traffic-pause").click()
+    await lamp.emit("reading", {"lux": 80})
+    await expect(page.locator("#traffic-pause")).to_have_text(re.compile(r"Resume \(\d+ new\)"))
+    await expect(events_named(page, "reading")).to_have_count(2)  # held, not drawn
+    await page.locator("#traffic-pause").click()
+    await expect(events_named(page, "reading")).to_have_count(3)
+
+    await events_named(page, "reading").first.click()  # newest on top: the last one sent
+    await expect(page.locator("#entry-payload")).to_have_text('[\n  {\n    "lux": 80\n  }\n]')
+
+
+async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, browser):
+    page = await open_traffic(browser, hub_url(hub))
+    await page.locator("#tf-kind").select_option("event_in")
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    drawn, flood = 100, MAX_ROWS + 200
+    for index in range(drawn):
+        await lamp.emit("message", index)
+    await expect(journal(page)).to_have_count(drawn)
+    await page.locator("#traffic-pause").click()  # from now on, entries wait in the queue
+    for index in range(drawn, drawn + flood):
+        await lamp.emit("message", index)
+    await expect(page.locator("#traffic-skipped")).to_have_text(
+        "200 entries skipped: they came faster than this page shows them.", timeout=10_000)
+    await expect(page.locator("#traffic-pause")).to_have_text(f"Resume ({MAX_ROWS} new)")
+    await page.locator("#traffic-pause").click()
+    await expect(journal(page).first).to_contain_text(f"[{drawn + flood - 1}]")
+    await expect(journal(page)).to_have_count(MAX_ROWS)  # the oldest rows went
+    await expect(journal(page).last).to_contain_text(f"[{drawn + 200}]")
+
+
+async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
+    dialogs: list[str] = []
+    page = await open_traffic(browser, hub_url(hub), dialogs)
+    event = "</script><script>alert(2)</script>"
+    payload = {"html": HOSTILE, "close": "</pre><svg onload=alert(3)>"}
+    client = await clients("js", hub_url(hub), "websocket", {"name": HOSTILE})
+    await client.emit(event, payload)
+    row = events_named(page, "alert(2)")
+    await expect(row.locator("td[data-label='Event']")).to_have_text(event,
+                                                                     timeout=LIVE_WITHIN_MS)
+    await expect(row.locator("td[data-label='Client']")).to_have_text(HOSTILE)
+    await row.click()
+    await expect(page.locator("#entry-payload")).to_contain_text(payload["close"])
+    await expect(page.locator("#entry-fields")).to_contain_text(HOSTILE)
+
+    await page.locator("#views a[data-view='clients']").click()
+    await page.locator(f"tr[data-sid='{client.sid}']").click()
+    await expect(page.locator("#client-traffic")).to_contain_text(event)
+    injected = page.locator("main img, main svg, main script, #details img, #details svg")
+    assert await injected.count() == 0
+    await page.wait_for_timeout(200)  # a script that did get in would have run by now
+    assert dialogs == []
+
+
+async def test_the_composer_reaches_clients_and_shows_the_ack(hub, clients, browser):
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    lamp.sio.on("blink", lambda *args: {"blinked": list(args)})  # type: ignore[attr-defined]
+    tap = await clients("js", hub_url(hub), "websocket", {"name": "garden-tap"})
+    page = await open_traffic(browser, hub_url(hub))
+
+    await page.locator("#compose-target").focus()
+    await page.locator("#compose-target").select_option(f"sid:{lamp.sid}")
+    await page.locator("#compose-event").fill("blink")
+    await page.locator("#compose-args").fill('{"times": 2}')
+    await page.locator("#compose-ack").check()
+    await page.locator("#compose-send").click()
+    await expect(page.locator("#compose-status")).to_have_text("Sent to 1 client; ack:")
+    await expect(page.locator("#compose-ack-value")).to_have_text(
+        '[\n  {\n    "blinked": [\n      {\n        "times": 2\n      }\n    ]\n  }\n]')
+
+    await page.locator("#compose-target").select_option("all:")
+    await expect(page.locator("#compose-ack")).to_be_disabled()  # acks need one client
+    await page.locator("#compose-event").fill("broken")
+    await page.locator("#compose-args").fill('{"times": }')
+    await expect(page.locator("#compose-args-error")).to_contain_text("Not valid JSON")
+    await page.locator("#compose-send").click()
+    await page.locator("#compose-event").fill("water")
+    await page.locator("#compose-args").fill("[1, [2, 3]]")
+    await expect(page.locator("#compose-args-error")).to_be_hidden()
+    await page.locator("#compose-send").click()
+    assert await tap.next_event("water") == [1, [2, 3]]
+    await expect(page.locator("#compose-status")).to_have_text("Sent to 2 clients.")
+    assert "broken" not in [name for name, _ in tap.received + lamp.received]
+
+    await page.locator("#compose-target").select_option(f"sid:{lamp.sid}")
+    await lamp.close()
+    await page.locator("#compose-send").click()
+    await expect(page.locator("#compose-status")).to_have_text(f"Error: unknown sid '{lamp.sid}'")
+
+
+async def test_a_clients_details_show_its_traffic_and_act_on_it(hub, clients, browser):
+    lamp = await clients("py", hub_url(hub), "polling", {"name": "kitchen-lamp"})
+    await lamp.emit("reading", {"lux": 5})
+    page = await open_dashboard(browser, hub_url(hub) + "/")
+    await expect(page.locator("#live")).to_have_text("Live", timeout=5000)
+    await page.locator(f"tr[data-sid='{lamp.sid}']").click()
+    actions = page.locator("#client-actions")
+    await expect(actions.locator("#client-traffic")).to_contain_text('reading [{"lux":5}]')
+
+    await actions.locator("#client-room").fill("kitchen")
+    await actions.locator("#client-join").click()
+    await expect(actions.locator("#client-action-result")).to_have_text("Rooms: kitchen")
+    await expect(page.locator(f"tr[data-sid='{lamp.sid}'] td[data-label='Rooms']")).to_have_text(
+        "kitchen", timeout=LIVE_WITHIN_MS)
+    await actions.locator("#client-leave").click()
+    await expect(actions.locator("#client-action-result")).to_have_text("Rooms: none")
+
+    await actions.locator("#client-send").click()
+    await expect(page.locator("#traffic")).to_be_visible()
+    await expect(page.locator("#compose-target")).to_have_value(f"sid:{lamp.sid}")
+    await page.locator("#views a[data-view='clients']").click()
+    await page.locator(f"tr[data-sid='{lamp.sid}']").click()
+    await actions.locator("#client-disconnect").click()
+    await expect(page.locator(f"tr[data-sid='{lamp.sid}']")).to_have_count(0,
+                                                                          timeout=LIVE_WITHIN_MS)
+    await wait_until(lamp.disconnected.is_set, within=10, message="the client is told")
+    await expect(page.locator("#details")).to_be_hidden()
+
+
+async def test_traffic_screenshot(hub, clients, browser):
+    """A few devices talking, one entry open: the picture in the README."""
+    url = hub_url(hub)
+    lamp = await clients("py", url, "websocket", {"name": "kitchen-lamp"})
+    sensor = await clients("js", url, "websocket", {"name": "garden-sensor"})
+    for client in (lamp, sensor):
+        await client.call("join", "garden")
+    page = await open_traffic(browser, url, viewport={"width": 1280, "height": 820},
+                              color_scheme="light")
+    for level in (40, 55, 70):
+        await sensor.emit("message", {"moisture": level, "probe": "bed-2"})
+    await lamp.call("room_message", {"room": "garden", "data": {"lamp": "on"}})
+    await lamp.call("set_state", {"on": True, "brightness": 0.8})
+    await expect(events_named(page, "set_state")).to_have_count(1, timeout=LIVE_WITHIN_MS)
+    await events_named(page, "message").first.click()
+    await expect(page.locator("#entry")).to_be_visible()
+    await expect(page.locator("#event-stats")).to_contain_text("set_state")
+    if os.environ.get("SAVE_DASHBOARD_SCREENSHOT"):
+        await page.screenshot(path=str(SCREENSHOT))
+        if shutil.which("convert"):  # 256 colours: half the bytes, the same picture
+            convert = await asyncio.create_subprocess_exec(
+                "convert", SCREENSHOT, "-colors", "256", f"PNG8:{SCREENSHOT}")
+            assert await convert.wait() == 0
