@@ -55,6 +55,8 @@ class ClientDetails(QDialog):
         form = QFormLayout()
         for label, key in FIELDS:
             value = QLabel()
+            # Names, rooms and user agents come from clients: never read them as rich text.
+            value.setTextFormat(Qt.TextFormat.PlainText)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(key == "user_agent")
             self.values[key] = value

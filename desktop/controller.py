@@ -202,10 +202,11 @@ class HubController(QObject):
         return await self.restart(settings)
 
     async def disconnect_client(self, sid: str) -> None:
-        """Drop one client, as the server (the client is told, it does not reconnect)."""
+        """Drop one client, as the server (the client is told, it does not reconnect);
+        journalled as ``kicked``, as the dashboard's disconnect is."""
         if self._hub is not None and sid in self.manager:
             logger.info("disconnecting client sid=%s at the user's request", sid)
-            await self._hub.sio.disconnect(sid)
+            await self._hub.sio.kick(sid)
 
     # -- the phases ----------------------------------------------------------------------
 

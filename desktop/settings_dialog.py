@@ -1,4 +1,5 @@
-"""The settings dialog: port, bind address, tokens and ping timings.
+"""The settings dialog: port, bind address, tokens, ping timings, LAN announcement and
+traffic recording.
 
 Each field is checked as it is typed, by ``server.config.Settings`` itself (see
 ``setting_fields``); a wrong one is marked, its reason shown under it, and Save stays
@@ -12,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from server.config import Settings, SettingsError, config_file_path, save_config_file
+from server.discovery.naming import default_node_name
 
 from .controller import HubController
 from .setting_fields import INVALID_STYLE, Checked, PlaceholderLineEdit, SettingRow
@@ -31,15 +34,31 @@ from .setting_fields import INVALID_STYLE, Checked, PlaceholderLineEdit, Setting
 BIND_CHOICES = ("0.0.0.0", "127.0.0.1")
 """Offered in the address box: the whole LAN, or this machine only. Any IP may be typed."""
 
+SWITCHES = (("discovery", "Announce the hub on the LAN (mDNS)"),
+            ("inspector", "Record the traffic for the inspector"))
+"""The on/off settings, as checkboxes: always valid, so they need no ``SettingRow``."""
+
 
 def _number_box(value: float) -> QLineEdit:
     return QLineEdit(f"{value:g}")
 
 
-def _token_box(value: str | None, when_empty: str) -> QLineEdit:
+def _text_box(value: str | None, when_empty: str) -> QLineEdit:
     box = PlaceholderLineEdit(value or "")
-    box.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
     box.setPlaceholderText(when_empty)
+    return box
+
+
+def _token_box(value: str | None, when_empty: str) -> QLineEdit:
+    box = _text_box(value, when_empty)
+    box.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+    return box
+
+
+def _switch(name: str, text: str, checked: bool) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setChecked(checked)
+    box.setToolTip(Settings.model_fields[name].description or "")
     return box
 
 
@@ -70,6 +89,9 @@ class SettingsDialog(QDialog):
             current.dashboard_token, "a new one is generated: phones must scan the QR again")
         self.ping_interval = _number_box(current.ping_interval)
         self.ping_timeout = _number_box(current.ping_timeout)
+        self.node_name = _text_box(current.node_name, f"empty: {default_node_name()}")
+        self.switches = {name: _switch(name, text, getattr(current, name))
+                         for name, text in SWITCHES}
         self.rows = {row.name: row for row in [
             SettingRow("port", "Port", self.port),
             SettingRow("host", "Bind address", self.host),
@@ -77,6 +99,7 @@ class SettingsDialog(QDialog):
             SettingRow("dashboard_token", "Dashboard token", self.dashboard_token),
             SettingRow("ping_interval", "Ping interval", self.ping_interval, "seconds"),
             SettingRow("ping_timeout", "Ping timeout", self.ping_timeout, "seconds"),
+            SettingRow("node_name", "Name on the LAN", self.node_name),
         ]}
 
         self.form = QFormLayout()
@@ -85,6 +108,9 @@ class SettingsDialog(QDialog):
             self.form.addRow(label, row.editor)
             self.form.addRow("", row.message)
             row.line.textChanged.connect(self.refresh)
+        for box in self.switches.values():
+            self.form.addRow("", box)
+            box.toggled.connect(self.refresh)
 
         self.restart_note = QLabel()
         self.restart_note.setWordWrap(True)
@@ -114,11 +140,11 @@ class SettingsDialog(QDialog):
         """The settings as typed, as config-file keys; None while any field is wrong."""
         return self._values({name: row.check() for name, row in self.rows.items()})
 
-    @staticmethod
-    def _values(checked: dict[str, Checked]) -> dict[str, Any] | None:
+    def _values(self, checked: dict[str, Checked]) -> dict[str, Any] | None:
         if any(result.problem for result in checked.values()):
             return None
-        return {name: result.value for name, result in checked.items()}
+        return {**{name: result.value for name, result in checked.items()},
+                **{name: box.isChecked() for name, box in self.switches.items()}}
 
     def refresh(self) -> None:
         """Mark each field, enable Save only when all are right, and say what Save does."""

@@ -148,6 +148,8 @@ class MainWindow(QMainWindow):
         self.loopback_notice = LoopbackNotice()
         self.loopback_notice.open_to_lan.clicked.connect(self._let_lan_devices_connect)
         self.discovery_label = QLabel()
+        # It quotes the announced name, chosen in the settings or made from the host name.
+        self.discovery_label.setTextFormat(Qt.TextFormat.PlainText)
         self.discovery_label.setWordWrap(True)
         connect_button = QPushButton("Connect a device…")
         connect_button.clicked.connect(self.app_actions.connect_device.trigger)

@@ -18,6 +18,7 @@ from desktop.connections_model import SID_ROLE
 from desktop.controller import State
 from desktop.icons import state_icon
 from server.config import read_config_file
+from server.inspector.entry import Kind
 from server.runtime.runner import bind_socket
 
 
@@ -54,6 +55,9 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
 
             await asyncio.wait_for(leaving.disconnected.wait(), 5)
             await wait_until(lambda: app.model.sids() == [staying.sid], message="one row left")
+            journal = app.controller._hub.journal  # the hub's own record, as the dashboard reads it
+            reasons = [e.reason for e in journal.export() if e.kind is Kind.DISCONNECT]
+            assert reasons == ["kicked"]  # as the dashboard's disconnect is recorded
             assert app.window.count_label.text() == "1 client connected"
             assert await staying.call("join", "lab") == {"ok": True, "rooms": ["lab"]}
             # A click outside any row offers no menu.

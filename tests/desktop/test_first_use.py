@@ -10,7 +10,7 @@ import pytest
 from helpers.clients import real_clients
 from helpers.desktop_support import ROOT, QtRun, app_url, running_app
 from helpers.support import wait_until
-from PySide6.QtCore import QLocale, QObject, QUrl, Slot
+from PySide6.QtCore import QLocale, QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
 from desktop.app import DesktopApp
@@ -142,6 +142,25 @@ def test_double_click_opens_the_clients_details_and_they_follow_its_messages(
             await lamp.close()
             await wait_until(lambda: "disconnected" in pane.status.text(),
                              message="the pane to say the client left")
+
+    qt_run(scenario())
+
+
+def test_the_details_pane_shows_a_clients_markup_as_text(qt_run: QtRun) -> None:
+    """A name is the client's to choose: Qt must not render it as rich text (a heading,
+    an image from a local path)."""
+    async def scenario() -> None:
+        async with running_app() as app, real_clients() as connect:
+            named = "<b>x</b>"
+            client = await connect("py", app_url(app), "websocket", {"name": named})
+            await client.call("join", "<img src='/etc/x.png'>")
+            await wait_until(lambda: app.model.rowCount() == 1, message="one row")
+            app.window.table.doubleClicked.emit(app.window.proxy.index(0, Column.SID))
+            pane = app.window.details[client.sid]
+            assert pane.values["name"].text() == named
+            assert pane.values["rooms"].text() == "<img src='/etc/x.png'>"
+            assert {label.textFormat() for label in pane.values.values()} == \
+                {Qt.TextFormat.PlainText}
 
     qt_run(scenario())
 

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from helpers.clients import JS_DIR, real_clients
 from helpers.desktop_support import QtRun, app_url, running_app
+from helpers.mdns import unique_name
 from helpers.support import wait_until
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
@@ -239,6 +240,41 @@ def test_a_port_change_says_clients_must_move_and_restarts_on_the_new_port(
             await asyncio.wait_for(client.disconnected.wait(), 10)
             moved = await connect("py", f"http://127.0.0.1:{new_port}", "polling")
             await wait_until(lambda: app.model.sids() == [moved.sid], message="its row")
+
+    qt_run(scenario())
+
+
+def test_discovery_inspector_and_node_name_are_settings_the_dialog_saves_and_applies(
+        qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        name = unique_name("bench")
+        async with running_app(discovery=True, node_name=name) as app:  # on 127.0.0.1 only
+            dialog = open_settings(app)
+            assert dialog.switches["discovery"].isChecked()
+            assert dialog.switches["inspector"].isChecked()
+            assert dialog.node_name.text() == name
+
+            type_into(dialog, "node_name", "bench.hub")
+            assert message_beside(dialog, "node_name").text().startswith("Name on the LAN: ")
+            assert dialog.rows["node_name"].editor.property("invalid") is True
+            assert not dialog.save_button.isEnabled()
+            type_into(dialog, "node_name", "lab hub")
+            dialog.switches["discovery"].setChecked(False)
+            dialog.switches["inspector"].setChecked(False)
+            assert dialog.save_button.isEnabled()
+            assert dialog.save_button.text() == "Save and restart"
+            dialog.save()
+
+            assert {key: read_config_file()[key] for key in ("discovery", "inspector",
+                                                             "node_name")} == \
+                {"discovery": False, "inspector": False, "node_name": "lab hub"}
+            await wait_until(lambda: app.controller.is_running
+                             and not app.controller.settings.discovery,
+                             within=15, message="a restart without discovery")
+            settings = app.controller.settings
+            assert (settings.inspector, settings.node_name) == (False, "lab hub")
+            assert app.controller.discovery_status() == (
+                "Discovery off: turned off in the settings (discovery = false)")
 
     qt_run(scenario())
 

@@ -4,17 +4,19 @@ One venv gets ``socketio-tray[desktop]``: its ``socketio-tray --version`` answer
 state's tray icon loads from the installed package.  Another gets the wheel alone: its
 ``socketio-tray`` says in one line what to install and exits 2.  The dependencies come
 from PyPI; both venvs are kept, keyed on a hash of the wheel's inputs, so a rerun with
-unchanged sources installs nothing.
+unchanged sources installs nothing; overlapping runs share them under a lock.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,21 +90,45 @@ def make_venv(where: Path, wheel: Path, requirement: str) -> Path:
     return python
 
 
+def prune_all_but(keep: Path) -> None:
+    """Remove the venvs of other sources that no run is using, and a half-built ``keep``
+    (a run that died).  Called under the cache's lock."""
+    for entry in CACHE.iterdir():
+        if not entry.is_dir() or (entry == keep and (keep / ".ready").exists()):
+            continue
+        with open(CACHE / f"{entry.name}.lock", "w") as in_use:
+            try:
+                fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # another run is testing those sources now
+            shutil.rmtree(entry)
+
+
 @pytest.fixture(scope="module")
-def venvs() -> dict[str, Path]:
-    """``{"desktop": python, "bare": python}``, built once per set of wheel inputs."""
+def venvs() -> Iterator[dict[str, Path]]:
+    """``{"desktop": python, "bare": python}``, built once per set of wheel inputs.
+
+    Runs may overlap (several worktrees, one /tmp): they build and prune one at a time,
+    under the cache's lock, and each holds its venvs' own lock (shared) while it uses
+    them, so no run deletes venvs that another is using.  (A venv cannot be built
+    elsewhere and moved in: its scripts name its path.)
+    """
+    CACHE.mkdir(parents=True, exist_ok=True)
     home = CACHE / inputs_hash()
-    ready = home / ".ready"
-    if not ready.exists():
-        shutil.rmtree(CACHE, ignore_errors=True)  # the venvs of earlier sources too
-        home.mkdir(parents=True)
-        checked(run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", home, ROOT],
-                    cwd=home))
-        (wheel,) = home.glob("*.whl")
-        make_venv(home / "desktop", wheel, f"{wheel}[desktop]")
-        make_venv(home / "bare", wheel, str(wheel))
-        ready.touch()
-    return {kind: home / kind / "bin" / "python" for kind in ("desktop", "bare")}
+    with open(CACHE / ".lock", "w") as cache_lock, open(f"{home}.lock", "w") as in_use:
+        fcntl.flock(cache_lock, fcntl.LOCK_EX)
+        if not (home / ".ready").exists():
+            prune_all_but(home)
+            home.mkdir()
+            checked(run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", home,
+                         ROOT], cwd=home))
+            (wheel,) = home.glob("*.whl")
+            make_venv(home / "desktop", wheel, f"{wheel}[desktop]")
+            make_venv(home / "bare", wheel, str(wheel))
+            (home / ".ready").touch()
+        fcntl.flock(in_use, fcntl.LOCK_SH)
+        fcntl.flock(cache_lock, fcntl.LOCK_UN)
+        yield {kind: home / kind / "bin" / "python" for kind in ("desktop", "bare")}
 
 
 def test_installed_entry_point_answers_its_version(venvs):

@@ -52,6 +52,8 @@ class Polling:
         self.handshake: dict[str, Any] = {}
         self.quiet_since = 0.0
         """When the last heartbeat ended (handshake or pong): no ping for an interval."""
+        self.pings = 0
+        """How many pings ``get()`` has answered."""
 
     def query(self, **extra: str) -> dict[str, str]:
         return {"EIO": "4", "transport": "polling", "sid": self.sid, **extra}
@@ -74,6 +76,7 @@ class Polling:
             assert response.status_code == 200, (response.status_code, response.text)
             packets = [decode_packet(p) for p in response.text.split(SEP)]
             if self.auto_pong and "2" in packets:
+                self.pings += 1
                 await self.pong()
                 packets = [p for p in packets if p != "2"]
                 if not packets:

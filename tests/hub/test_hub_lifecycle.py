@@ -143,7 +143,8 @@ async def test_a_stop_sends_each_client_its_close_packet():
         await polling.open()
         await polling.connect()
         parked = asyncio.create_task(polling.get())
-        await asyncio.sleep(0.1)  # the GET is parked
+        await wait_until(lambda: hub.sio.eio.sockets[polling.sid]._get_pending,
+                         message="the GET parked in the server")
         await hub.stop()
         assert await parked == ["1"]
         for websocket in websockets:
