@@ -88,7 +88,7 @@ class HubSocketIOServer(RecordingServer):
         refusal = self._event_refusal(event, namespace, args)
         if refusal is not None:
             # The client's mistake, not the server's: INFO, and an error ack if it asked.
-            self.logger.info("refused from %s in %s: %s", args[0], namespace, refusal)
+            logger.info("refused from %s in %s: %s", args[0], namespace, refusal)
             if self.recorder is not None:
                 self.recorder.event_refused(args[0], namespace, refusal)
             return {"ok": False, "error": refusal}
