@@ -130,8 +130,11 @@ class HubSocketIOServer(RecordingServer):
         address = client_ip(environ.get("asgi.scope", {}), self.trusted_proxies)
         refusal = self.pending.refusal(address, len(self.eio.sockets))
         if refusal is not None:
-            # A warning, so that a flood of them is written once with a count.
-            logger.warning("handshake refused: %s", refusal)
+            # Recorded (and logged) once per address and reason; without the inspector a
+            # warning, so that a flood of them is written once with a count.
+            scope = environ.get("asgi.scope", {})
+            if self.recorder is None or self.recorder.refused_request(scope, refusal):
+                logger.warning("handshake refused: %s", refusal)
             return refusal  # python-engineio answers 401, the reason a JSON string
         self.pending.add(eio_sid, address)
         # The reference closes a connection that joined no namespace within its
