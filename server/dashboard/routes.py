@@ -132,7 +132,8 @@ class Dashboard:
         self.app = Starlette(
             routes=self.routes,
             middleware=[Middleware(SecurityHeaders),
-                        Middleware(AccessGate, token=lambda: self.settings.dashboard_token)],
+                        Middleware(AccessGate, token=lambda: self.settings.dashboard_token,
+                                   allowed_hosts=lambda: self.settings.allowed_hosts)],
             exception_handlers={404: not_found},
         )
 
