@@ -101,8 +101,9 @@ def get_connections_json(connections: ConnectionManager = manager) -> dict[str, 
 def get_dashboard_html(connections: ConnectionManager = manager, query: str = "",
                        client: str | None = None) -> str:
     """The seed's API: the dashboard page as served at ``/``, filtered by ``query`` with
-    ``client``'s details open; every client-supplied string in it is escaped."""
-    return render_dashboard(HubStatus(connections), query, client)
+    ``client``'s details open; every client-supplied string in it is escaped.  It has no
+    traffic view: that needs a hub's inspector."""
+    return render_dashboard(HubStatus(connections), query, client, traffic=False)
 
 
 class Dashboard:
@@ -160,7 +161,7 @@ class Dashboard:
             hub_info(self.settings, _served_port(request), self.advertiser))
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
                                              query.get("client"), query.get("room", ""),
-                                             connect))
+                                             connect, traffic=self.inspector is not None))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
