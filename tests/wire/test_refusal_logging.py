@@ -67,3 +67,14 @@ async def test_an_unknown_event_is_logged_at_info(hub: HubServer, app_log: Lines
         assert any(line.startswith("refused from") for line in app_log.messages)
     finally:
         await client.close()
+
+
+async def test_a_long_event_name_is_cut_in_the_ack_and_the_log(hub: HubServer, app_log: Lines):
+    client = PyClient(hub_url(hub), "websocket")
+    await client.connect()
+    try:
+        answer = await client.call("x" * 10_000, 1)
+    finally:
+        await client.close()
+    assert answer == {"ok": False, "error": f"unknown event {'x' * 64 + '…'!r}"}
+    assert max(len(line) for line in app_log.messages) < 200
