@@ -214,7 +214,8 @@ class InspectorApi:
                 raise BadRequest(f"unknown sid {value[:64]!r}")
             return value, value
         if kind == "room" and isinstance(value, str):
-            if value not in self.manager.rooms():
+            # The Socket.IO manager's room table, where each sid is a room of its own.
+            if value in self.manager or not self.sio.recipient_count(NAMESPACE, value):
                 raise BadRequest(f"unknown room {value[:64]!r}: no client is in it")
             return None, value
         raise BadRequest('to must be {"sid": ...}, {"room": ...} or {"all": true}')
