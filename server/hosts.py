@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import ifaddr
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .network import header_values
+from .network import Adapters, adapters, header_values
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -37,9 +36,6 @@ REFUSAL_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
-ADDRESS_REFRESH_SECONDS = 2.0
-"""How often an unknown address may make us read the interfaces again (about 1 ms each),
-so that a peer sending made-up addresses cannot make every request pay for it."""
 
 
 def host_name(host_header: str) -> str:
@@ -52,9 +48,9 @@ def host_name(host_header: str) -> str:
     return host.rstrip(".")
 
 
-def _machine_addresses() -> set[str]:
+def _machine_addresses(adapters: Iterable[ifaddr.Adapter]) -> set[str]:
     addresses = set()
-    for adapter in ifaddr.get_adapters():
+    for adapter in adapters:
         for ip in adapter.ips:
             address = ip.ip if isinstance(ip.ip, str) else ip.ip[0]  # IPv6: (ip, flow, scope)
             addresses.add(str(ipaddress.ip_address(address)))
@@ -63,17 +59,17 @@ def _machine_addresses() -> set[str]:
 
 class MachineNames:
     """The names a client may use for this machine; the addresses are read again when
-    one is not known (at most every ``ADDRESS_REFRESH_SECONDS``), since DHCP may give
-    the machine a new address while the hub runs."""
+    one is not known (``interfaces`` reads at most every few seconds), since DHCP may
+    give the machine a new address while the hub runs."""
 
     def __init__(self, bound_host: str = "0.0.0.0", extra: Iterable[str] = (),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 interfaces: Adapters = adapters) -> None:
         hostname = socket.gethostname().lower()
         self._fixed = {"localhost", hostname, f"{hostname}.local", bound_host.lower(),
                        *(name.lower().rstrip(".") for name in extra)}
-        self._clock = clock
-        self._addresses = _machine_addresses()
-        self._read_at = clock()
+        self._interfaces = interfaces
+        self._adapters = interfaces()
+        self._addresses = _machine_addresses(self._adapters)
 
     def allows(self, host_header: str | None) -> bool:
         if not host_header:
@@ -87,10 +83,11 @@ class MachineNames:
             return False  # a DNS name that is not ours: the rebinding case
         if address.is_loopback:
             return True
-        if str(address) not in self._addresses:
-            now = self._clock()
-            if now - self._read_at >= ADDRESS_REFRESH_SECONDS:
-                self._addresses, self._read_at = _machine_addresses(), now
+        if str(address) in self._addresses:
+            return True
+        current = self._interfaces()
+        if current is not self._adapters:  # read again since we last looked
+            self._adapters, self._addresses = current, _machine_addresses(current)
         return str(address) in self._addresses
 
 

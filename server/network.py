@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import ifaddr
@@ -112,10 +114,40 @@ def lan_ipv4(interfaces: Iterable[tuple[str, str]]) -> list[str]:
     return found
 
 
-def lan_addresses() -> list[str]:
+ADAPTERS_MAX_AGE_SECONDS = 2.0
+"""How long one read of the interfaces (about 1 ms) is used again, so that requests open
+to the LAN (``/api/info``, a made-up address in ``Host``) cannot each make us pay it; the
+machine's addresses (DHCP) are still seen within a few seconds."""
+
+
+class Adapters:
+    """This machine's network adapters, read again when ``max_age`` seconds have passed."""
+
+    def __init__(self, read: Callable[[], Iterable[ifaddr.Adapter]] = ifaddr.get_adapters,
+                 clock: Callable[[], float] = time.monotonic,
+                 max_age: float = ADAPTERS_MAX_AGE_SECONDS) -> None:
+        self._read = read
+        self._clock = clock
+        self.max_age = max_age
+        self._adapters: list[ifaddr.Adapter] = []
+        self._read_at = -math.inf
+
+    def __call__(self) -> list[ifaddr.Adapter]:
+        now = self._clock()
+        if now - self._read_at >= self.max_age:
+            self._adapters, self._read_at = list(self._read()), now
+        return self._adapters
+
+
+adapters = Adapters()
+"""The process's adapters: the one read that the hub's Host check and its LAN addresses
+share."""
+
+
+def lan_addresses(of: Adapters = adapters) -> list[str]:
     """This machine's LAN IPv4 addresses (``lan_ipv4`` over its interfaces)."""
     # nice_name: the same as name on Linux and macOS, the readable name on Windows.
-    return lan_ipv4((adapter.nice_name, ip.ip) for adapter in ifaddr.get_adapters()
+    return lan_ipv4((adapter.nice_name, ip.ip) for adapter in of()
                     for ip in adapter.ips if ip.is_IPv4 and isinstance(ip.ip, str))
 
 

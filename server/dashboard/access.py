@@ -6,7 +6,9 @@
 * the dashboard answers GET and HEAD only (405 otherwise, before any token is asked),
   but for the inspector's actions (``ACTION_PREFIXES``), which take POST with a JSON body
   from the hub's own origin only (415 otherwise; 403 for a foreign ``Origin``), so that no
-  other web site can make a browser act here, not even with the dashboard's cookie;
+  other web site can make a browser act here, not even with the dashboard's cookie (the
+  ``Origin``'s host and port must be the ``Host`` header's, whatever the scheme, as behind
+  an HTTPS reverse proxy, or a name in ``allowed_hosts``);
 * its script, style and icon are for anyone: nothing about the clients is in them;
 * a request from this machine passes (``network.is_local_request``: loopback and no
   proxy headers);
@@ -20,12 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+import urllib.parse
+from collections.abc import Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..hosts import host_name
 from ..network import is_local_request
 from .page import render_denied
 
@@ -43,11 +47,14 @@ HOW_TO_GET_IN = (
 
 
 class AccessGate:
-    """ASGI middleware for the rule above; ``token`` gives the dashboard token (or None)."""
+    """ASGI middleware for the rule above; ``token`` gives the dashboard token (or None),
+    ``allowed_hosts`` the names added to the machine's own."""
 
-    def __init__(self, app: ASGIApp, token: Callable[[], str | None]) -> None:
+    def __init__(self, app: ASGIApp, token: Callable[[], str | None],
+                 allowed_hosts: Callable[[], Sequence[str]] = tuple) -> None:
         self.app = app
         self.token = token
+        self.allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -61,7 +68,7 @@ class AccessGate:
         """The answer to a request that may not go further, or None."""
         path = request.url.path
         if request.method == "POST" and path.startswith(ACTION_PREFIXES):
-            refusal = cross_site_refusal(request)
+            refusal = cross_site_refusal(request, self.allowed_hosts())
             if refusal is not None:
                 return refusal
         elif request.method not in ("GET", "HEAD"):
@@ -87,11 +94,12 @@ class AccessGate:
                 or token_matches(request.cookies.get(COOKIE_NAME), cookie_value(token)))
 
 
-def cross_site_refusal(request: Request) -> Response | None:
+def cross_site_refusal(request: Request, allowed_hosts: Sequence[str] = ()) -> Response | None:
     """Why an action may not run: another site's ``Origin`` (a browser sends it on every
     cross-site POST) or a body that is not JSON (a form needs no CORS preflight)."""
     origin = request.headers.get("origin")
-    if origin is not None and origin != f"http://{request.headers.get('host', '')}":
+    if origin is not None and not same_site(origin, request.headers.get("host", ""),
+                                            allowed_hosts):
         return PlainTextResponse(
             "Forbidden: another site may not act on this hub.\n", 403)
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
@@ -99,6 +107,17 @@ def cross_site_refusal(request: Request) -> Response | None:
         return PlainTextResponse(
             "Unsupported media type: send the body as application/json.\n", 415)
     return None
+
+
+def same_site(origin: str, host_header: str, allowed_hosts: Sequence[str]) -> bool:
+    """Whether ``origin`` is the hub's own: its host and port those of the ``Host`` header
+    (any scheme: a reverse proxy may serve HTTPS), or its name in ``allowed_hosts``."""
+    netloc = urllib.parse.urlsplit(origin).netloc.lower()
+    if not netloc:
+        return False  # "null", or no URL at all
+    if netloc == host_header.strip().lower():
+        return True
+    return host_name(netloc) in {name.lower().rstrip(".") for name in allowed_hosts}
 
 
 def bearer_token(request: Request) -> str | None:

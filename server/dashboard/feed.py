@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ..connections import Change, Connection
+from .sse import sse_message
 from .status import HubStatus
 
 SUMMARY_INTERVAL_SECONDS = 1.0
@@ -24,8 +25,8 @@ RETRY_MILLISECONDS = 1000
 
 
 def sse_event(event: str, data: Any) -> bytes:
-    """One event in the text/event-stream format (JSON has no raw newlines)."""
-    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+    """One event with ``data`` as compact JSON."""
+    return sse_message(event, json.dumps(data, separators=(",", ":")).encode())
 
 
 class LiveFeed:

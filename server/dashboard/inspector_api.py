@@ -20,16 +20,16 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..connections import ConnectionManager
-from ..inspector import Entry, Feed, Filter, Journal, QueryError, Skipped, page_params
+from ..inspector import Entry, Filter, Journal, QueryError, Skipped, page_params
 from ..inspector.entry import TEXT_LIMIT, render_payload
 from ..inspector.subscription import DEFAULT_FEED_CAPACITY
 from ..wire.socketio_packets import RESERVED_EVENTS
+from .sse import EventStreams, sse_message
 
 if TYPE_CHECKING:
     from ..hub.namespace import HubNamespace
     from ..wire.socketio_server import HubSocketIOServer
 
-EVENT_STREAM = {"content-type": "text/event-stream", "x-accel-buffering": "no"}
 KEEP_ALIVE_SECONDS = 15.0
 MAX_BODY_BYTES = 1024 * 1024
 MAX_ACK_TIMEOUT_SECONDS = 60.0
@@ -82,10 +82,10 @@ def _answering(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
     return answer
 
 
-def sse_message(item: Entry | Skipped) -> bytes:
+def feed_message(item: Entry | Skipped) -> bytes:
     if isinstance(item, Skipped):
-        return b"event: skipped\ndata: " + orjson.dumps(item.json_fields()) + b"\n\n"
-    return b"event: entry\nid: %d\ndata: %s\n\n" % (item.seq, item.to_json())
+        return sse_message("skipped", orjson.dumps(item.json_fields()))
+    return sse_message("entry", item.to_json(), item.seq)
 
 
 class InspectorApi:
@@ -99,7 +99,7 @@ class InspectorApi:
         self.manager = manager
         self.feed_capacity = DEFAULT_FEED_CAPACITY
         """Entries a live feed holds for its reader before it skips (per feed)."""
-        self._feeds: set[Feed] = set()
+        self._feeds = EventStreams()
         self.routes = [
             Route("/api/events", _answering(self.events)),
             Route("/api/events/feed", _answering(self.feed)),
@@ -146,14 +146,11 @@ class InspectorApi:
 
     async def feed(self, request: Request) -> Response:
         wanted = _filter(request)
-        if request.method == "HEAD":  # what a GET would start with, never a stream
-            return Response(headers=EVENT_STREAM)
-        return StreamingResponse(self._stream(wanted), headers=EVENT_STREAM)
+        return self._feeds.response(request, lambda: self._stream(wanted))
 
     async def _stream(self, wanted: Filter) -> AsyncIterator[bytes]:
         async with self.journal.feed(wanted, self.feed_capacity) as feed:
-            self._feeds.add(feed)
-            try:
+            with self._feeds.tracking(feed):
                 yield b"retry: 1000\n\n"
                 while True:
                     try:
@@ -163,14 +160,11 @@ class InspectorApi:
                         continue
                     except StopAsyncIteration:
                         return
-                    yield sse_message(item)
-            finally:
-                self._feeds.discard(feed)
+                    yield feed_message(item)
 
     def close_feeds(self) -> None:
         """End every live feed (the hub is stopping: they must not hold uvicorn)."""
-        for feed in list(self._feeds):
-            feed.close()
+        self._feeds.close_all()
 
     # -- acting
 
@@ -214,7 +208,8 @@ class InspectorApi:
                 raise BadRequest(f"unknown sid {value[:64]!r}")
             return value, value
         if kind == "room" and isinstance(value, str):
-            if value not in self.manager.rooms():
+            # The Socket.IO manager's room table, where each sid is a room of its own.
+            if value in self.manager or not self.sio.recipient_count(NAMESPACE, value):
                 raise BadRequest(f"unknown room {value[:64]!r}: no client is in it")
             return None, value
         raise BadRequest('to must be {"sid": ...}, {"room": ...} or {"all": true}')

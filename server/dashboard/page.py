@@ -78,7 +78,7 @@ def _rooms(rooms: list[list[Any]], chosen: str) -> str:
     return "".join(chips)
 
 
-def _details(c: dict[str, Any] | None) -> str:
+def _details(c: dict[str, Any] | None, traffic: bool) -> str:
     items = []
     for label, key in DETAILS:
         value = c[key] if c else ""
@@ -89,7 +89,7 @@ def _details(c: dict[str, Any] | None) -> str:
         items.append(f'<dt>{label}</dt><dd data-key="{key}">{shown}</dd>')
     return (f'<aside id="details" class="details"{"" if c else " hidden"} aria-label="Client">'
             f'<header><h2>Client details</h2><a href="?" id="close-details">Close</a></header>'
-            f'<dl>{"".join(items)}</dl>{render_client_actions()}</aside>')
+            f'<dl>{"".join(items)}</dl>{render_client_actions() if traffic else ""}</aside>')
 
 
 def _page(title: str, body: str, head_extra: str = "") -> str:
@@ -112,9 +112,10 @@ def _page(title: str, body: str, head_extra: str = "") -> str:
 
 
 def render_dashboard(status: HubStatus, query: str = "", client: str | None = None,
-                     room: str = "", sections: str = "") -> str:
+                     room: str = "", sections: str = "", traffic: bool = True) -> str:
     """The whole page as of now, filtered by ``query`` and ``room``, with ``client``'s
-    details open; ``sections`` (HTML) follow the clients'."""
+    details open; ``sections`` (HTML) follow the clients'.  ``traffic``: the traffic
+    view and the client actions, which need the inspector's API."""
     snapshot = status.snapshot()
     summary = snapshot["summary"]
     connections = snapshot["connections"]
@@ -124,14 +125,15 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
     header = "".join(f"<th scope=\"col\">{title}</th>" for title in COLUMNS)
     now = datetime.now(UTC)
     head = (f'<noscript><meta http-equiv="refresh" content="{NO_SCRIPT_REFRESH_SECONDS}">'
-            '</noscript>\n<script src="/static/dashboard.js" defer></script>\n' + TRAFFIC_ASSETS)
+            '</noscript>\n<script src="/static/dashboard.js" defer></script>\n'
+            + (TRAFFIC_ASSETS if traffic else ""))
     return _page(f"socketio-tray · {summary['count']} connected", f"""<header class="top">
 <h1>socketio-tray <span class="muted">hub</span></h1>
 <p class="state"><span id="live" class="pill">Snapshot {now:%H:%M:%S} UTC</span>
 <a id="refresh" href="">Refresh</a></p>
 </header>
 <main>
-{render_tabs()}
+{render_tabs() if traffic else ""}
 <section class="cards" aria-label="Summary">
 <div class="card"><span class="label">Clients</span>
 <strong id="count">{summary["count"]}</strong></div>
@@ -170,9 +172,9 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 <p id="no-match" class="muted"{"" if connections and not shown else " hidden"}>
 No client matches the filter.</p>
 </section>
-{render_traffic_section()}
+{render_traffic_section() if traffic else ""}
 {sections}
-{_details(selected)}
+{_details(selected, traffic)}
 </main>""", head)
 
 

@@ -22,7 +22,6 @@ from starlette.responses import (
     PlainTextResponse,
     RedirectResponse,
     Response,
-    StreamingResponse,
 )
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -39,6 +38,7 @@ from .feed import LiveFeed
 from .info import hub_info
 from .inspector_api import InspectorApi
 from .page import render_dashboard
+from .sse import EventStreams
 from .status import HubStatus
 
 SECURITY_HEADERS = [
@@ -50,7 +50,6 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),  # the ?token= URL must not leak onwards
 ]
-EVENT_STREAM = {"content-type": "text/event-stream"}  # as is: no charset parameter
 ICON = files(__package__).joinpath("static", "favicon.svg").read_bytes()
 
 
@@ -101,8 +100,9 @@ def get_connections_json(connections: ConnectionManager = manager) -> dict[str, 
 def get_dashboard_html(connections: ConnectionManager = manager, query: str = "",
                        client: str | None = None) -> str:
     """The seed's API: the dashboard page as served at ``/``, filtered by ``query`` with
-    ``client``'s details open; every client-supplied string in it is escaped."""
-    return render_dashboard(HubStatus(connections), query, client)
+    ``client``'s details open; every client-supplied string in it is escaped.  It has no
+    traffic view: that needs a hub's inspector."""
+    return render_dashboard(HubStatus(connections), query, client, traffic=False)
 
 
 class Dashboard:
@@ -115,7 +115,7 @@ class Dashboard:
         self._settings = settings
         self.inspector = inspector
         self.advertiser = advertiser
-        self._feeds: set[LiveFeed] = set()
+        self._feeds = EventStreams()
         self.routes = [
             Route("/", self.page),
             Route("/dashboard", self.page),
@@ -132,7 +132,8 @@ class Dashboard:
         self.app = Starlette(
             routes=self.routes,
             middleware=[Middleware(SecurityHeaders),
-                        Middleware(AccessGate, token=lambda: self.settings.dashboard_token)],
+                        Middleware(AccessGate, token=lambda: self.settings.dashboard_token,
+                                   allowed_hosts=lambda: self.settings.allowed_hosts)],
             exception_handlers={404: not_found},
         )
 
@@ -159,7 +160,7 @@ class Dashboard:
             hub_info(self.settings, _served_port(request), self.advertiser))
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
                                              query.get("client"), query.get("room", ""),
-                                             connect))
+                                             connect, traffic=self.inspector is not None))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
@@ -182,24 +183,17 @@ class Dashboard:
         return Response(ICON, media_type="image/svg+xml", headers={"cache-control": "no-cache"})
 
     async def feed(self, request: Request) -> Response:
-        if request.method == "HEAD":  # what a GET would start with, never a stream
-            return Response(headers=EVENT_STREAM)
-        return StreamingResponse(self._stream(LiveFeed(self.status)),
-                                 headers={**EVENT_STREAM, "x-accel-buffering": "no"})
+        return self._feeds.response(request, lambda: self._stream(LiveFeed(self.status)))
 
     async def _stream(self, feed: LiveFeed) -> AsyncIterator[bytes]:
-        self._feeds.add(feed)
-        try:
+        with self._feeds.tracking(feed):
             async for chunk in feed.events():
                 yield chunk
-        finally:
-            self._feeds.discard(feed)
 
     def close_feeds(self) -> None:
         """End every live feed, so that stopping the server need not wait for browsers
         (an open feed would otherwise hold uvicorn's shutdown for its whole grace time)."""
-        for feed in list(self._feeds):
-            feed.close()
+        self._feeds.close_all()
         if self.inspector is not None:
             self.inspector.close_feeds()
 

@@ -14,11 +14,13 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
 from ..connections import ConnectionManager
+from ..wire.repeated_refusal import RepeatedRefusal
 from .guessing import TokenGuessing
 
 MAX_ROOM_LENGTH = 128
 MAX_NAME_LENGTH = 64
 MAX_USER_AGENT_LENGTH = 256
+BACK_OFF_REASON = "too many wrong tokens: connects refused during the back-off"
 
 
 def clean_text(value: str, limit: int) -> str:
@@ -28,6 +30,14 @@ def clean_text(value: str, limit: int) -> str:
 
 class TokenRefused(Refused):  # type: ignore[misc]  # socketio has no types
     """A wrong token, or a connect during the back-off wrong tokens earned."""
+
+
+class BackOffRefused(TokenRefused, RepeatedRefusal):
+    """A connect during the back-off: the client is told how long to wait, the journal
+    and the log hear of it once per address (the back-off began with a warning)."""
+
+    def __init__(self, message: str) -> None:
+        RepeatedRefusal.__init__(self, message, BACK_OFF_REASON)
 
 
 def admit(auth: Any, settings: Settings, connected: int, guessing: TokenGuessing,
@@ -57,7 +67,7 @@ def admit(auth: Any, settings: Settings, connected: int, guessing: TokenGuessing
 def _check_token(token: Any, expected: str, guessing: TokenGuessing, address: str) -> None:
     refusal = guessing.refusal(address)
     if refusal is not None:
-        raise TokenRefused(refusal)  # not even compared: the back-off bounds guessing
+        raise BackOffRefused(refusal)  # not even compared: the back-off bounds guessing
     if token is None:
         raise Refused("authentication failed: missing token")
     if not isinstance(token, str) or not hmac.compare_digest(token.encode(),

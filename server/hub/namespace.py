@@ -104,7 +104,8 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         error = room_error(room, self.manager)
         if error:
             return {"ok": False, "error": error}
-        if room not in self._rooms_of(sid):
+        connection = self.manager.get(sid)
+        if connection is None or room not in connection.rooms:
             return {"ok": False, "error": f"not a member of room {room!r}: join it first"}
         await self.emit("message", {"from": sid, "room": room, "data": payload.get("data")},
                         room=room, skip_sid=sid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,6 +13,8 @@ from engineio import async_socket, packet
 
 from .asgi_request import translate_request
 from .engine_socket import HubEngineSocket
+
+logger = logging.getLogger(__name__)
 
 # The reference server's error codes, sent as the body of its 400 answers.
 UNKNOWN_TRANSPORT = (0, "Transport unknown")
@@ -113,7 +116,7 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         if self.on_offence is not None:
             await self.on_offence(sid, why)
         else:
-            self.logger.info("%s: %s, closing the connection", sid, why)
+            logger.info("%s: %s, closing the connection", sid, why)
             await self.drop(sid, self.reason.TRANSPORT_ERROR)
 
     def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
@@ -180,10 +183,10 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
         words = refusal_in_words(query, error)
         if words is None:
-            self.logger.info("Bad request: %s", error[1])
+            logger.info("Bad request: %s", error[1])
         elif self.on_refusal is None or self.on_refusal(scope, words):
             peer = scope.get("client") or ("unknown",)
-            self.logger.info("refused a request from %s: %s", peer[0], words)
+            logger.info("refused a request from %s: %s", peer[0], words)
         environ = await self._async["translate_request"](scope, receive, send)
         body = _bad_request_body(error)
         if scope["type"] == "websocket":

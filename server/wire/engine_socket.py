@@ -16,7 +16,8 @@ from engineio import async_socket, exceptions, packet
 from engineio.payload import Payload
 
 from .background import spawn
-from .engineio_packets import decode_engineio_packet, decode_engineio_payload
+from .checked_websocket import OVERSIZED, CheckedWebSocket, too_large
+from .engineio_packets import decode_engineio_payload
 
 if TYPE_CHECKING:
     from .engine_server import HubEngineServer
@@ -30,14 +31,6 @@ of more ("Too many packets in payload") and drops the connection.  The rest wait
 next GET, which the client sends at once."""
 
 
-OVERSIZED = "oversized message"
-"""The disconnect reason of a session dropped for a message over ``max_http_buffer_size``."""
-
-
-def too_large(size: int | str, limit: int) -> str:
-    return f"message too large ({size} bytes, limit {limit})"
-
-
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
@@ -47,56 +40,6 @@ def _size(pkt: packet.Packet | None) -> int:
     (O(1); one broadcast's packet is shared by all its recipients, never copied)."""
     data = None if pkt is None else pkt.data
     return len(data) if isinstance(data, (str, bytes)) else 0
-
-
-class _CheckedWebSocket:
-    """The websocket as python-engineio's handler sees it, each frame checked first.
-
-    python-engineio decodes websocket frames outside any ``try``: a malformed frame
-    raised out of the ASGI app (an ERROR log) and left the session open.  Here such a
-    frame drops the session, and the handler sees a closed websocket.
-    """
-
-    def __init__(self, ws: Any, socket: HubEngineSocket) -> None:
-        self._ws = ws
-        self._socket = socket
-
-    async def send(self, message: str | bytes) -> None:
-        await self._ws.send(message)
-
-    async def close(self) -> None:
-        await self._ws.close()
-
-    async def wait(self) -> str | bytes | None:
-        """The next frame; None once the websocket is gone or the session dropped."""
-        try:
-            frame: str | bytes | None = await self._ws.wait()
-        except OSError:  # python-engineio's driver: the client went away
-            return self._gone()
-        if frame is None:
-            return frame
-        limit = self._socket.server.max_http_buffer_size
-        if len(frame) > limit:
-            await self._socket.drop_for(too_large(len(frame), limit), OVERSIZED)
-            return self._gone()
-        try:
-            decode_engineio_packet(frame)
-        except ValueError as exc:
-            await self._socket.drop_for(f"malformed packet ({exc})")
-            return self._gone()
-        return frame
-
-    def _gone(self) -> str | bytes | None:
-        """No more frames: None, python-engineio's "closed by the client", once upgraded.
-
-        python-engineio's driver raises ``OSError``; the exception, kept by the task that
-        waited, held that task's frames and through them the whole session in a reference
-        cycle, so every closed websocket session was left to the cyclic garbage collector.
-        During an upgrade python-engineio expects the exception (and rarely gets it).
-        """
-        if not self._socket.upgraded:
-            raise OSError("websocket closed")
-        return None
 
 
 class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untyped library
@@ -402,6 +345,6 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
     async def _websocket_handler(self, ws: Any) -> None:
         self._websocket = ws
         try:
-            await super()._websocket_handler(_CheckedWebSocket(ws, self))
+            await super()._websocket_handler(CheckedWebSocket(ws, self))
         finally:
             self._websocket = None

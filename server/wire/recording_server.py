@@ -17,6 +17,7 @@ import socketio
 from socketio import exceptions
 
 from ..inspector.recorder import KICKED, TrafficRecorder, disconnect_reason
+from .repeated_refusal import RepeatedRefusal
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,9 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     async def _trigger_connect(self, namespace: str, *args: Any) -> Any:
         try:
             result = await super()._trigger_event("connect", namespace, *args)
+        except RepeatedRefusal as exc:
+            self._report_repeated(args[1], namespace, exc.reason)
+            raise
         except exceptions.ConnectionRefusedError as exc:
             self._report_refused(args[1], namespace, str(exc.error_args.get("message")))
             raise
@@ -131,6 +135,15 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         logger.info("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
         if self.recorder is not None:
             self.recorder.connect_refused(scope, namespace, why)
+
+    def _report_repeated(self, environ: Mapping[str, Any], namespace: str, why: str) -> None:
+        """A refusal that repeats while its cause lasts: once per address and reason within
+        the refusal window (at DEBUG without the inspector, which keeps no window)."""
+        scope = environ.get("asgi.scope", {})
+        if self.recorder is None:
+            logger.debug("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
+        elif self.recorder.refused_request(scope, why, namespace):
+            logger.info("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
 
     async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         await super().enter_room(sid, room, namespace)

@@ -26,8 +26,19 @@ _STOCK_DISPATCH = socketio.AsyncNamespace.trigger_event
 """python-socketio's dispatch to ``on_<event>`` methods; a namespace class that overrides
 it chooses its handlers itself, and its events are not checked here."""
 
+SHOWN_EVENT_NAME_LENGTH = 64
+"""Characters of a client-chosen event name put in an error ack or a log line."""
+
 CONNECT_TIMEOUT = 45.0
 """Seconds a session may take to join a namespace: the reference server's default."""
+
+
+def shown_event(event: Any) -> str:
+    """An event name as messages quote it, cut: the client chose it, at any length."""
+    name = str(event)
+    if len(name) > SHOWN_EVENT_NAME_LENGTH:
+        name = name[:SHOWN_EVENT_NAME_LENGTH] + "…"
+    return repr(name)
 
 
 class _Held:
@@ -88,7 +99,7 @@ class HubSocketIOServer(RecordingServer):
         refusal = self._event_refusal(event, namespace, args)
         if refusal is not None:
             # The client's mistake, not the server's: INFO, and an error ack if it asked.
-            self.logger.info("refused from %s in %s: %s", args[0], namespace, refusal)
+            logger.info("refused from %s in %s: %s", args[0], namespace, refusal)
             if self.recorder is not None:
                 self.recorder.event_refused(args[0], namespace, refusal)
             return {"ok": False, "error": refusal}
@@ -98,9 +109,9 @@ class HubSocketIOServer(RecordingServer):
         try:
             return await super()._trigger_event(event, namespace, *args)
         except Exception:
-            self.logger.exception("handler for event %r in namespace %s raised", event,
-                                  namespace)
-            return {"ok": False, "error": f"event {event!r} failed in the server"}
+            self.logger.exception("handler for event %s in namespace %s raised",
+                                  shown_event(event), namespace)
+            return {"ok": False, "error": f"event {shown_event(event)} failed in the server"}
 
     def _event_refusal(self, event: str, namespace: str, args: tuple[Any, ...]) -> str | None:
         """Why the handler ``_trigger_event`` would call cannot take this event (the
@@ -116,10 +127,10 @@ class HubSocketIOServer(RecordingServer):
                 return None  # the namespace dispatches by rules of its own
             handler = getattr(space, f"on_{event}", None)
             if handler is None:
-                return f"unknown event {event!r}"
+                return f"unknown event {shown_event(event)}"
         client_args = len(args) - 1
         error = arity_error(handler, len(handler_args), len(handler_args) - client_args)
-        return None if error is None else f"event {event!r} {error}"
+        return None if error is None else f"event {shown_event(event)} {error}"
 
     async def _drop(self, eio_sid: str, why: str) -> None:
         await self.eio.drop(eio_sid, self.eio.reason.TRANSPORT_ERROR, why)
@@ -130,8 +141,11 @@ class HubSocketIOServer(RecordingServer):
         address = client_ip(environ.get("asgi.scope", {}), self.trusted_proxies)
         refusal = self.pending.refusal(address, len(self.eio.sockets))
         if refusal is not None:
-            # A warning, so that a flood of them is written once with a count.
-            logger.warning("handshake refused: %s", refusal)
+            # Recorded (and logged) once per address and reason; without the inspector a
+            # warning, so that a flood of them is written once with a count.
+            scope = environ.get("asgi.scope", {})
+            if self.recorder is None or self.recorder.refused_request(scope, refusal):
+                logger.warning("handshake refused: %s", refusal)
             return refusal  # python-engineio answers 401, the reason a JSON string
         self.pending.add(eio_sid, address)
         # The reference closes a connection that joined no namespace within its

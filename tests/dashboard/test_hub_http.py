@@ -141,3 +141,14 @@ async def test_dashboard_app_serves_the_process_wide_registry_with_the_same_rule
     assert page.status_code == 200 and "&lt;b&gt;seed&lt;/b&gt;" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert (foreign.status_code, lan.status_code, post.status_code) == (421, 401, 405)
+    # No inspector there: no traffic view, whose script would ask its API in vain.
+    assert 'id="traffic"' not in page.text and "traffic.js" not in page.text
+    assert 'id="client-actions"' not in page.text and 'data-view="traffic"' not in page.text
+
+
+async def test_the_hubs_page_has_the_traffic_view_and_the_seed_function_not(hub):
+    async with httpx.AsyncClient(base_url=hub_url(hub)) as http:
+        served = (await http.get("/")).text
+    assert 'id="traffic"' in served and "traffic.js" in served and 'id="client-actions"' in served
+    seed = get_dashboard_html(hub.manager)
+    assert 'id="traffic"' not in seed and "traffic.js" not in seed

@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+import ifaddr
 import pytest
 
-from server.network import lan_addresses, lan_ipv4
+from server.network import ADAPTERS_MAX_AGE_SECONDS, Adapters, lan_addresses, lan_ipv4
 
 
 def test_lan_interfaces_are_kept_in_order_and_once() -> None:
@@ -33,3 +34,23 @@ def test_loopback_link_local_and_ipv6_are_left_out() -> None:
 
 def test_this_machine_lists_no_loopback() -> None:
     assert "127.0.0.1" not in lan_addresses()
+
+
+def test_the_interfaces_are_read_once_within_the_max_age() -> None:
+    """``/api/info`` lists the LAN addresses to anyone on the LAN: each request must not
+    read the interfaces again."""
+    now = [0.0]
+    reads: list[float] = []
+
+    def read() -> list[ifaddr.Adapter]:
+        reads.append(now[0])
+        return ifaddr.get_adapters()
+
+    interfaces = Adapters(read, clock=lambda: now[0])
+    first = lan_addresses(interfaces)
+    now[0] += ADAPTERS_MAX_AGE_SECONDS / 2
+    assert lan_addresses(interfaces) == first
+    assert reads == [0.0]
+    now[0] += ADAPTERS_MAX_AGE_SECONDS / 2
+    assert lan_addresses(interfaces) == first
+    assert reads == [0.0, ADAPTERS_MAX_AGE_SECONDS]

@@ -14,6 +14,7 @@ from helpers.clients import ConnectClient, ConnectRefused
 from helpers.raw_protocol import WebSocket
 from helpers.support import hub_url, running_hub
 
+from server.hub.admission import BACK_OFF_REASON
 from server.hub.guessing import TokenGuessing
 from server.runtime.runner import HubServer
 
@@ -113,6 +114,25 @@ async def test_a_mistyped_token_is_forgiven_by_the_right_one(clients: ConnectCli
             await clients("py", url, "polling", {"token": TOKEN})
         assert hub.manager.count() == 3
 
+
+async def test_connects_during_the_back_off_are_journaled_and_logged_once() -> None:
+    async with running_hub(auth_token=TOKEN) as hub:
+        guessing = guessing_of(hub)
+        guessing.clock = Clock()
+        for _ in range(guessing.allowed):
+            guessing.wrong(GUESSER)  # the back-off has begun, and the clock stands still
+        with hub_log() as log:
+            for _ in range(3):
+                ws = await guesser(hub)
+                for token in ("guess", TOKEN):
+                    assert await try_token(ws, token) == (
+                        "44", "too many wrong tokens: try again in 1 s")
+                await ws.close()
+        refused = [entry for entry in hub.journal.page(0, 1000).events
+                   if entry.kind == "refused" and entry.ip == GUESSER]
+        assert [entry.reason for entry in refused] == [BACK_OFF_REASON]
+        assert log.count(f"refused a connect from {GUESSER} to /: {BACK_OFF_REASON}") == 1
+        assert not any("try again" in record.getMessage() for record in log.written)
 
 def test_the_records_are_bounded_and_the_back_off_has_a_ceiling() -> None:
     clock = Clock()

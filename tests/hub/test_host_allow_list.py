@@ -11,14 +11,14 @@ from __future__ import annotations
 import socket
 
 import httpx
+import ifaddr
 import pytest
 import websockets
 from helpers.raw_protocol import PATH, handshake_of
 from helpers.support import hub_url, running_hub
 
-from server import hosts
-from server.hosts import ADDRESS_REFRESH_SECONDS, MachineNames
-from server.network import lan_addresses
+from server.hosts import MachineNames
+from server.network import ADAPTERS_MAX_AGE_SECONDS, Adapters, lan_addresses
 from server.runtime.runner import HubServer
 
 HANDSHAKE = {"EIO": "4", "transport": "polling"}
@@ -68,20 +68,22 @@ async def test_a_name_added_in_allowed_hosts_is_served():
         assert (await polling_handshake(hub, "other.example")).status_code == 421
 
 
-def test_made_up_addresses_read_the_interfaces_again_at_most_once_a_while(monkeypatch):
+def test_made_up_addresses_read_the_interfaces_again_at_most_once_a_while():
     """A new address (DHCP) is found by reading the interfaces again, but a peer sending
     made-up addresses in Host cannot make every request pay for that read."""
     now = [0.0]
-    names = MachineNames("127.0.0.1", clock=lambda: now[0])
     reads: list[float] = []
-    real_read = hosts._machine_addresses
-    monkeypatch.setattr(hosts, "_machine_addresses",
-                        lambda: reads.append(now[0]) or real_read())
+
+    def read() -> list[ifaddr.Adapter]:
+        reads.append(now[0])
+        return ifaddr.get_adapters()
+
+    names = MachineNames("127.0.0.1", interfaces=Adapters(read, clock=lambda: now[0]))
     for n in range(50):
         assert not names.allows(f"10.255.{n}.1")
-    assert reads == []
-    now[0] += ADDRESS_REFRESH_SECONDS
+    assert reads == [0.0]  # when it was made
+    now[0] += ADAPTERS_MAX_AGE_SECONDS
     assert not names.allows("10.255.255.1") and not names.allows("10.255.255.2")
-    assert reads == [now[0]]
+    assert reads == [0.0, now[0]]
     if lan_addresses():
         assert names.allows(lan_addresses()[0])

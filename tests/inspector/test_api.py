@@ -243,6 +243,27 @@ async def test_actions_from_another_site_or_with_a_form_body_are_refused(hub, cl
     assert same_site.json() == {"ok": True}
 
 
+
+async def test_actions_through_an_https_reverse_proxy_are_the_hubs_own(clients):
+    """Behind a proxy serving HTTPS the browser's Origin is https://<the Host header>."""
+    async with running_hub(allowed_hosts=["hub.example"]) as hub:
+        device = await clients("py", hub_url(hub), "websocket")
+        body = {"event": "hello", "to": {"sid": device.sid}}
+
+        async def emit(host: str, origin: str) -> int:
+            response = await post(hub, "/api/emit", body,
+                                  headers={"host": host, "origin": origin})
+            return response.status_code
+
+        assert await emit("hub.example", "https://hub.example") == 200
+        assert await emit("HUB.example:8443", "https://hub.example:8443") == 200
+        assert await emit("localhost", "https://hub.example") == 200  # an allowed name
+        assert await emit("hub.example", "https://evil.example") == 403
+        assert await emit("localhost", "https://localhost:8443") == 403  # another port
+        assert await emit("localhost", "https://evil.example") == 403
+        for _ in range(3):
+            assert await device.next_event("hello") == []
+
 async def test_actions_from_the_lan_need_the_dashboard_token(clients):
     async with running_hub(trusted_proxies=["127.0.0.1/32"], dashboard_token="t0ken") as hub:
         device = await clients("py", hub_url(hub), "websocket")

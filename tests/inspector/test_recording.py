@@ -187,3 +187,23 @@ async def test_nothing_is_recorded_with_the_inspector_off(clients):
             page = (await http.get("/api/events")).json()
         assert hub.sio.recorder is None
         assert len(hub.journal) == 0 and page["events"] == [] and page["last_seq"] == 0
+
+
+async def test_handshakes_past_the_session_limits_are_recorded_once_per_address(caplog):
+    caplog.set_level(logging.INFO)
+    async with running_hub(max_pending_sessions_per_ip=1) as hub:
+        waiting = Polling(hub, source="127.0.0.2")
+        await waiting.open()
+        try:
+            for _ in range(5):
+                refused = await waiting.http.get("/socket.io/", params={
+                    "EIO": "4", "transport": "polling"})
+                assert refused.status_code == 401
+        finally:
+            await waiting.close()
+        refusal = only(hub, kind="refused")
+        assert (refusal.ip, refusal.reason) == (
+            "127.0.0.2", "too many sessions from 127.0.0.2 waiting to connect (at most 1)")
+    logged = [record.getMessage() for record in caplog.records
+              if record.getMessage().startswith("handshake refused")]
+    assert len(logged) == 1
