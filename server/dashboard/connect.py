@@ -13,6 +13,10 @@ from typing import Any
 
 from ..connect_snippets import TOKEN_PLACEHOLDER, Snippet, snippets
 
+CONNECT_ASSETS = ('<link rel="stylesheet" href="/static/connect.css">\n'
+                  '<script src="/static/connect.js" defer></script>\n')
+"""The section's style and copy buttons, in the page's head like the other assets."""
+
 
 def _snippet(snippet: Snippet) -> str:
     code_id = f"snippet-{snippet.key}"
@@ -38,10 +42,8 @@ def render_connect_section(info: dict[str, Any]) -> str:
              "<code>auth_token</code>." if info["auth_required"] else "")
     items = "".join(_snippet(s) for s in snippets(address, port, info["auth_required"]))
     return f"""<section class="panel connect" id="connect" aria-labelledby="connect-title">
-<link rel="stylesheet" href="/static/connect.css">
 <h2 id="connect-title">Connect a device</h2>
 <p>Each example connects to <code>http://{escape(host)}:{port}</code>, joins the room
 <code>kitchen</code> and sends a <code>message</code>. {found}{token}</p>
 {items}
-<script src="/static/connect.js" defer></script>
 </section>"""

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from .connect import CONNECT_ASSETS
 from .status import HubStatus, format_duration
 from .traffic_page import TRAFFIC_ASSETS, render_client_actions, render_tabs, render_traffic_section
 
@@ -126,7 +127,7 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
     now = datetime.now(UTC)
     head = (f'<noscript><meta http-equiv="refresh" content="{NO_SCRIPT_REFRESH_SECONDS}">'
             '</noscript>\n<script src="/static/dashboard.js" defer></script>\n'
-            + (TRAFFIC_ASSETS if traffic else ""))
+            + (CONNECT_ASSETS if sections else "") + (TRAFFIC_ASSETS if traffic else ""))
     return _page(f"socketio-tray · {summary['count']} connected", f"""<header class="top">
 <h1>socketio-tray <span class="muted">hub</span></h1>
 <p class="state"><span id="live" class="pill">Snapshot {now:%H:%M:%S} UTC</span>

@@ -125,6 +125,7 @@ async def test_the_bundle_serves_a_client_and_exits_0_on_sigterm_within_2_s(
     assert not any("qt.svg" in line for line in app.lines), app.output()
 
 
+@pytest.mark.timeout(300)  # the one-file bundle unpacks itself twice: app and discover
 async def test_the_bundle_announces_itself_on_loopback_and_finds_itself(
         bundle: Path, tmp_path: Path) -> None:
     """zeroconf (and its submodules) are in the bundle: it announces itself, bound to
