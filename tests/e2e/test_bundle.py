@@ -9,6 +9,7 @@ free port, and the XDG directories (state, logs) under the test's temporary dire
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -82,6 +83,12 @@ async def running(path: Path, env: dict[str, str], *args: str) -> AsyncIterator[
     try:
         yield app
     finally:  # no bundle outlives its test
+        if app.process is not None and app.process.returncode is None:
+            # SIGTERM first: the one-file bundle's bootloader passes it on to the app it
+            # unpacked, where a SIGKILL would orphan that app (and it would keep our pipes).
+            app.process.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(app.wait(), START_TIMEOUT)
         await app.kill()
 
 
