@@ -34,10 +34,12 @@ TICK_MS = 16
 
 
 def bench_settings(port: int, inspector: bool = True) -> Settings:
-    """The hub as the benchmark loads it: every client comes from 127.0.0.1, so the cap on
-    connections per address is lifted, and nothing is announced on the network."""
+    """The hub as the benchmark loads it: every client comes from 127.0.0.1, so the caps
+    per address (open connections, sessions waiting for CONNECT) are lifted, and nothing
+    is announced on the network."""
     return load_settings(host="127.0.0.1", port=port, logger_level="WARNING",
-                         max_connections_per_ip=20_000, discovery=False, inspector=inspector)
+                         max_connections_per_ip=20_000, max_pending_sessions_per_ip=20_000,
+                         discovery=False, inspector=inspector)
 
 
 async def serve(port: int, ticks: list[float], start_ticking: bool,
