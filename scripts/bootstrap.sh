@@ -9,11 +9,13 @@ LOWEST_VERSIONS="$ROOT/tests/lowest-versions.txt"
 PYTHON="${PYTHON:-python3}"
 
 # Debian packages: Qt's libraries, Xvfb with a tray host, Chromium for the dashboard tests,
-# and what scripts/screenshots drives the screen with (xdotool, xwininfo, ImageMagick).
+# what scripts/screenshots drives the screen with (xdotool, xwininfo, ImageMagick), and
+# redis-server for the cluster tests (started by a fixture on a free loopback port).
 DEBIAN_PACKAGES=(
   libgl1 libegl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxkbcommon-x11-0 xvfb jwm chromium xdotool x11-utils imagemagick
+  redis-server
 )
 
 install_debian_packages() {

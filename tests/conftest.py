@@ -16,10 +16,11 @@ os.environ["SOCKETIO_CONFIG_FILE"] = os.path.join(tempfile.mkdtemp(), "config.to
 # stay silent, and the machine never multicasts on an interface it should not.
 os.environ["SOCKETIO_DISCOVERY"] = "false"
 
-from collections.abc import AsyncIterator, Callable  # noqa: E402
+from collections.abc import AsyncIterator, Callable, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from helpers.clients import ConnectClient, real_clients  # noqa: E402
+from helpers.redis_server import RedisServer, running_redis  # noqa: E402
 from helpers.support import running_hub  # noqa: E402
 
 from server.runtime.event_loop import new_event_loop  # noqa: E402
@@ -68,3 +69,10 @@ async def clients() -> AsyncIterator[ConnectClient]:
     """``await clients(kind, url, transport, auth=None)``: connected clients, closed after."""
     async with real_clients() as connect:
         yield connect
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, persistence off, stopped after."""
+    with running_redis() as server:
+        yield server
