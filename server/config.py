@@ -17,6 +17,7 @@ from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -37,6 +38,7 @@ DEFAULT_PORT = 8765
 DASHBOARD_TOKEN_BYTES = 18  # 24 URL-safe characters: short enough for a QR code
 # A DNS label holds 63 bytes; mDNS appends "-2", "-3", ... to a name another hub holds.
 NODE_NAME_MAX_BYTES = 59
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,13 @@ class Settings(BaseSettings):
         None, description="the name the hub is advertised and shown under; default "
         "'socketio-tray on <host name>'")
 
+    redis_url: str | None = Field(
+        None, description="join the cluster on this Redis (redis://, rediss:// or unix://); "
+        "unset: a single hub")
+    cluster_name: str = Field(
+        "socketio-tray", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="the cluster's channel prefix, so two clusters can share one Redis")
+
     @field_validator("node_name", mode="before")
     @classmethod
     def _check_node_name(cls, value: Any) -> Any:
@@ -142,6 +151,27 @@ class Settings(BaseSettings):
             raise ValueError("must be printable and without '.' (it becomes one DNS label)")
         if len(value.encode()) > NODE_NAME_MAX_BYTES:
             raise ValueError(f"must be at most {NODE_NAME_MAX_BYTES} bytes in UTF-8")
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _check_redis_url(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in REDIS_SCHEMES:
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        if parts.scheme != "unix" and not parts.hostname:
+            raise ValueError("must name a host, as in redis://127.0.0.1:6379/0")
+        if parts.scheme == "unix" and not parts.path:
+            raise ValueError("must name a socket file, as in unix:///run/redis/redis.sock")
+        try:
+            parts.port  # noqa: B018  # raises ValueError for a port out of range
+        except ValueError:
+            raise ValueError("has a port that is not a number from 1 to 65535") from None
         return value
 
     @field_validator("host")
