@@ -118,8 +118,10 @@ async def test_churn_leaves_exactly_the_live_clients():
     with rooms, and many leaving without a goodbye: killed JavaScript clients, websocket
     devices whose TCP connection is aborted, and polling devices that stop polling."""
     rng = random.Random(7)
-    # A short heartbeat, so that vanished long-polling clients are noticed within seconds.
-    async with running_hub(ping_interval=1, ping_timeout=1) as hub:
+    # A heartbeat short enough that vanished long-polling clients are noticed within
+    # seconds, and long enough that a loaded machine (this one loop runs the hub and 180
+    # clients) never stalls past it: at 1 s + 1 s live clients were dropped under load.
+    async with running_hub(ping_interval=3, ping_timeout=5) as hub:
         url = hub_url(hub)
         live: dict[str, PyClient | JsClient | WebSocket] = {}
         rooms: dict[str, set[str]] = {}
@@ -150,7 +152,7 @@ async def test_churn_leaves_exactly_the_live_clients():
             await asyncio.gather(*(leave_abruptly_or_not(live.pop(sid)) for sid in leaving))
 
         await wait_until(lambda: {c.sid for c in hub.manager.all()} == set(live),
-                         within=30, message="registry equal to the live clients")
+                         within=60, message="registry equal to the live clients")
         for sid in live:
             assert hub.manager.get(sid).rooms == rooms.get(sid, set()), sid
         await asyncio.gather(*(c.close() for c in live.values()))
