@@ -109,7 +109,8 @@ class DesktopApp(QObject):
                     self.tray.show()
                 else:
                     logger.info("no system tray here: the window holds every command")
-                    self.window.bring_forward()
+                    if not self.hidden:
+                        self.window.bring_forward()
                 self._welcome()
                 await self.controller.start()
                 tune_gc()
