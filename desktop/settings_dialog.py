@@ -128,15 +128,8 @@ class SettingsDialog(QDialog):
             self.form.addRow("", box)
             box.toggled.connect(self.refresh)
         self.start_at_login = QCheckBox("Start at login, in the tray")
-        if autostart is not None:
-            self.start_at_login.setChecked(autostart.is_enabled())
-            self.start_at_login.setToolTip(autostart.location)
-            self.form.addRow("", self.start_at_login)
-        self.notify = {name: QCheckBox(text) for name, text in NOTIFICATION_LABELS.items()
-                       if notifications is not None}
-        for name, box in self.notify.items():
-            box.setChecked(getattr(notifications, name))
-            self.form.addRow("", box)
+        self.notify: dict[str, QCheckBox] = {}
+        self._add_own_switches(autostart, notifications)
 
         self.restart_note = QLabel()
         self.restart_note.setWordWrap(True)
@@ -162,6 +155,20 @@ class SettingsDialog(QDialog):
         unsubscribe = controller.manager.subscribe(lambda _change, _connection: self.refresh())
         self.finished.connect(lambda _result: unsubscribe())
         self.refresh()
+
+    def _add_own_switches(self, autostart: Autostart | None,
+                          notifications: Notifications | None) -> None:
+        """The tray app's own checkboxes, each showing what is in force now."""
+        if autostart is not None:
+            self.start_at_login.setChecked(autostart.is_enabled())
+            self.start_at_login.setToolTip(autostart.location)
+            self.form.addRow("", self.start_at_login)
+        if notifications is None:
+            return
+        for name, text in NOTIFICATION_LABELS.items():
+            box = self.notify[name] = QCheckBox(text)
+            box.setChecked(getattr(notifications, name))
+            self.form.addRow("", box)
 
     def values(self) -> dict[str, Any] | None:
         """The settings as typed, as config-file keys; None while any field is wrong."""
@@ -224,9 +231,14 @@ class SettingsDialog(QDialog):
             return
         try:
             save_config_file(values)
-            self._save_own()
         except (SettingsError, OSError) as exc:
             self.restart_note.setText(f"Not saved: {exc}")
+            return
+        try:
+            self._save_own()
+        except OSError as exc:
+            self.restart_note.setText(f"The settings are saved, but start at login or the "
+                                      f"notifications are not: {exc}")
             return
         self.settings = self._controller.settings.model_copy(update=values)
         self.accept()

@@ -150,6 +150,17 @@ def test_the_settings_checkbox_shows_and_sets_the_entry(qt_run: QtRun,
                 assert (own_config_dir / ENTRY).is_file() is wanted
                 await wait_until(lambda: app.settings_dialog is None, message="closed")
 
+            # The platform refuses: the dialog stays open and says what was not saved.
+            (own_config_dir / "autostart").rmdir()
+            (own_config_dir / "autostart").write_text("")
+            app.actions.settings.trigger()
+            dialog = app.settings_dialog
+            assert dialog is not None
+            dialog.start_at_login.setChecked(True)
+            dialog.save()
+            assert dialog.isVisible()
+            assert "start at login or the notifications are not" in dialog.restart_note.text()
+
     qt_run(scenario())
 
 
