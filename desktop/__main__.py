@@ -2,7 +2,8 @@
 
 Without a display (Linux with neither ``DISPLAY`` nor ``WAYLAND_DISPLAY``, and no
 ``QT_QPA_PLATFORM`` chosen) or with ``--headless``, it runs ``python -m server`` instead:
-the same options, the same hub, no Qt imported.
+the same options, the same hub, no Qt imported.  ``--hidden`` (what start at login runs)
+starts in the tray with no window.
 
 The hub's modules are imported only once it is known which front end runs, so that a first
 run can put its "starting…" window up before them (``starting``).
@@ -34,6 +35,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--headless", action="store_true",
                         help="run the hub without tray or window (as python -m server)")
+    parser.add_argument("--hidden", action="store_true",
+                        help="start in the tray without showing the window (as at login)")
     return parser.parse_args(argv)
 
 
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless or not has_display():
         from server import __main__ as headless
 
-        return headless.main([arg for arg in argv if arg != "--headless"])
+        return headless.main([arg for arg in argv if arg not in ("--headless", "--hidden")])
     # A bad setting does not stop the tray app: it starts without it and says so.
     overrides = cli.overrides_from(args)
     try:
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.logger_level)
     try:  # Qt is imported only when there is a screen to use it
         starting = None
-        if not config_file_path().exists():  # a first run: the window shows anyway
+        if not config_file_path().exists() and not args.hidden:  # the window shows anyway
             from .starting import show_starting_note
 
             starting = show_starting_note()
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from server.runtime.runner import skip_exit_collection  # loaded by now: no cost
 
     raise_open_files_limit()
-    status = run_gui(settings, problems, overrides, starting)
+    status = run_gui(settings, problems, overrides, starting, hidden=args.hidden)
     skip_exit_collection()
     return status
 

@@ -26,13 +26,17 @@ from server.runtime.signals import quit_on_signals
 
 from . import LOGGER_NAME
 from .actions import AppActions
+from .autostart import Autostart, for_this_platform, set_start_at_login
 from .background import run_in_background
 from .connections_model import ConnectionsModel
 from .controller import HubController, State
 from .icons import state_icon
+from .known_devices import KnownDevices, known_devices_path
 from .log_panel import QtLogHandler
 from .loop import new_event_loop
 from .notices import HIDDEN_TO_TRAY, RUNNING_IN_TRAY, SettingsProblemBox
+from .notifications import Notifier
+from .preferences import load_notifications
 from .settings_dialog import SettingsDialog
 from .single_instance import SingleInstance, instance_name
 from .startup_settings import SettingProblem, option_text
@@ -46,11 +50,14 @@ class DesktopApp(QObject):
     """The tray app around one ``HubController``; ``await run()`` is its whole life.
 
     ``problems`` are the settings set aside at launch (``startup_settings``), shown in a
-    dialog; ``first_run`` (by default: no config file yet) shows the window at once.
+    dialog; ``first_run`` (by default: no config file yet) shows the window at once, unless
+    ``hidden`` (started at login): then only the tray shows.  ``autostart``: the platform's
+    start-at-login entry (tests give one in a temporary directory).
     """
 
     def __init__(self, settings: Settings, *, tray_available: bool | None = None,
                  problems: Sequence[SettingProblem] = (), first_run: bool | None = None,
+                 hidden: bool = False, autostart: Autostart | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         if tray_available is None:
@@ -58,6 +65,8 @@ class DesktopApp(QObject):
         # Read before the hub starts: starting writes the file (the dashboard token).
         self.first_run = not config_file_path().exists() if first_run is None else first_run
         self.problems = list(problems)
+        self.hidden = hidden
+        self.autostart = for_this_platform() if autostart is None else autostart
         self.problem_box: SettingsProblemBox | None = None
         self._told_hidden = False
         self.controller = HubController(settings, self)
@@ -66,6 +75,9 @@ class DesktopApp(QObject):
         self.window = MainWindow(self.controller, self.model, self.actions,
                                  hide_on_close=tray_available)
         self.tray = TrayIcon(self.actions, self) if tray_available else None
+        self.notifier = (Notifier(self.controller, self.tray, KnownDevices(known_devices_path()),
+                                  load_notifications(), self)
+                         if self.tray is not None else None)
         self.settings_dialog: SettingsDialog | None = None
         self.log_handler = QtLogHandler()
         install_log_filters(self.log_handler)
@@ -80,8 +92,12 @@ class DesktopApp(QObject):
         self.actions.quit.triggered.connect(self.request_quit)
         self.window.hiddenToTray.connect(self._on_hidden_to_tray)
         self.controller.stateChanged.connect(self._on_state)
+        if self.tray is not None:
+            self.tray.start_at_login.triggered.connect(self.toggle_start_at_login)
+            self.tray.menu.aboutToShow.connect(self._show_start_at_login)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved):
             signal.connect(self._update_tray)
+        self._show_start_at_login()
 
     async def run(self) -> int:
         """Show the app, serve until asked to quit, shut down cleanly; the exit status."""
@@ -93,7 +109,8 @@ class DesktopApp(QObject):
                     self.tray.show()
                 else:
                     logger.info("no system tray here: the window holds every command")
-                    self.window.bring_forward()
+                    if not self.hidden:
+                        self.window.bring_forward()
                 self._welcome()
                 await self.controller.start()
                 tune_gc()
@@ -113,6 +130,8 @@ class DesktopApp(QObject):
         logger.info("quitting")
         await self.controller.stop()
         self.model.detach()
+        if self.notifier is not None:
+            self.notifier.close()
         if self.tray is not None:
             self.tray.hide()
         for dialog in (self.settings_dialog, self.problem_box):
@@ -122,10 +141,13 @@ class DesktopApp(QObject):
 
     def _welcome(self) -> None:
         """First run: the window, and a word that the app lives in the tray; settings set
-        aside at launch: which, and why."""
-        if self.first_run or self.problems:
+        aside at launch: which, and why.  Started hidden: only what was set aside shows."""
+        if self.hidden:
+            logger.info("started hidden: %s", "in the tray" if self.tray is not None else
+                        f"no tray here, launch {APP_NAME} again to show the window")
+        if (self.first_run and not self.hidden) or self.problems:
             self.window.bring_forward()
-        if self.first_run and self.tray is not None:
+        if self.first_run and not self.hidden and self.tray is not None:
             self.tray.notify(*RUNNING_IN_TRAY)
         if not self.problems:
             return
@@ -166,6 +188,20 @@ class DesktopApp(QObject):
         if url is not None:
             QDesktopServices.openUrl(QUrl(url))
 
+    def toggle_start_at_login(self, wanted: bool) -> None:
+        """The tray's checkbox: write or remove the entry; the checkbox then shows what
+        the platform holds, also when it refused."""
+        try:
+            set_start_at_login(self.autostart, wanted)
+        except OSError as exc:
+            logger.warning("start at login could not be changed (%s): %s",
+                           self.autostart.location, exc)
+        self._show_start_at_login()
+
+    def _show_start_at_login(self) -> None:
+        if self.tray is not None:
+            self.tray.start_at_login.setChecked(self.autostart.is_enabled())
+
     def copy_address(self) -> None:
         if self.controller.urls:
             self.window.copy_text(self.controller.urls[0])
@@ -176,13 +212,18 @@ class DesktopApp(QObject):
             self.settings_dialog.raise_()
             return
         self.window.bring_forward()
-        dialog = SettingsDialog(self.controller, self.window)
+        notifications = self.notifier.preferences if self.notifier is not None else None
+        dialog = SettingsDialog(self.controller, self.window, autostart=self.autostart,
+                                notifications=notifications)
         dialog.accepted.connect(lambda: self._apply_settings(dialog))
         dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
         self.settings_dialog = dialog
         dialog.open()
 
     def _apply_settings(self, dialog: SettingsDialog) -> None:
+        if self.notifier is not None and dialog.notifications is not None:
+            self.notifier.preferences = dialog.notifications
+        self._show_start_at_login()
         if dialog.settings is not None:
             logger.info("settings saved")
             run_in_background(self.controller.apply(dialog.settings))
@@ -197,9 +238,6 @@ class DesktopApp(QObject):
     def _on_state(self, state: State) -> None:
         self.actions.update_for(state)
         self._update_tray()
-        if state is State.ERROR and self.tray is not None:
-            self.tray.notify("socketio-tray", self.controller.error or "",
-                             QSystemTrayIcon.MessageIcon.Warning)
 
     def _update_tray(self) -> None:
         if self.tray is not None:
@@ -214,11 +252,12 @@ def _log_uncaught(kind: type[BaseException], error: BaseException,
 
 def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
             command_line: Mapping[str, Any] | None = None,
-            starting: QWidget | None = None) -> int:
+            starting: QWidget | None = None, hidden: bool = False) -> int:
     """The tray app on one Qt + asyncio loop; 0 also when it handed over to a running one.
 
     ``command_line``: the settings given as options, which a running app does not take;
-    ``starting``: the first run's "starting…" note, closed once the window is built.
+    ``starting``: the first run's "starting…" note, closed once the window is built;
+    ``hidden``: started at login, no window.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -240,7 +279,7 @@ def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
     loop.set_exception_handler(log_loop_error)
     sys.excepthook = _log_uncaught
     try:
-        desktop = DesktopApp(settings, problems=problems)
+        desktop = DesktopApp(settings, problems=problems, hidden=hidden)
         if starting is not None:
             starting.close()
         instance.activationRequested.connect(desktop.on_second_launch)

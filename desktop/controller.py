@@ -18,6 +18,7 @@ from server.config import Settings, SettingsError, ensure_dashboard_token, save_
 from server.connect_snippets import Snippet, snippets
 from server.connections import ConnectionManager
 from server.discovery import AdvertiserState
+from server.inspector import Journal
 from server.network import is_loopback_only, lan_addresses, reachable_hosts
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
@@ -78,6 +79,11 @@ class HubController(QObject):
     @property
     def urls(self) -> list[str]:
         return self._hub.urls if self._hub is not None else []
+
+    @property
+    def journal(self) -> Journal | None:
+        """The running hub's traffic journal (each start makes a new one), or None."""
+        return self._hub.journal if self._hub is not None else None
 
     @property
     def error(self) -> str | None:

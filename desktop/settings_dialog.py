@@ -1,5 +1,5 @@
 """The settings dialog: port, bind address, tokens, ping timings, LAN announcement and
-traffic recording.
+traffic recording; and the tray app's own: start at login, notifications.
 
 Each field is checked as it is typed, by ``server.config.Settings`` itself (see
 ``setting_fields``); a wrong one is marked, its reason shown under it, and Save stays
@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 from server.config import Settings, SettingsError, config_file_path, save_config_file
 from server.discovery.naming import default_node_name
 
+from .autostart import Autostart, set_start_at_login
 from .controller import HubController
+from .preferences import (
+    NOTIFICATION_LABELS,
+    Notifications,
+    preferences_path,
+    save_notifications,
+)
 from .setting_fields import INVALID_STYLE, Checked, PlaceholderLineEdit, SettingRow
 
 BIND_CHOICES = ("0.0.0.0", "127.0.0.1")
@@ -67,13 +74,22 @@ def _plural(count: int) -> str:
 
 
 class SettingsDialog(QDialog):
-    """Edit, check and save the settings; ``settings`` holds the result once accepted."""
+    """Edit, check and save the settings; ``settings`` holds the result once accepted.
 
-    def __init__(self, controller: HubController, parent: QWidget | None = None) -> None:
+    With ``autostart``, a "Start at login" checkbox shows and sets that entry; with
+    ``notifications`` (there is a tray), a switch for each kind, saved apart from the
+    hub's settings and held in ``notifications`` once accepted.
+    """
+
+    def __init__(self, controller: HubController, parent: QWidget | None = None, *,
+                 autostart: Autostart | None = None,
+                 notifications: Notifications | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("socketio-tray settings")
         self.setStyleSheet(INVALID_STYLE)
         self.settings: Settings | None = None
+        self.notifications = notifications
+        self._autostart = autostart
         self._controller = controller
         current = controller.settings
 
@@ -111,10 +127,14 @@ class SettingsDialog(QDialog):
         for box in self.switches.values():
             self.form.addRow("", box)
             box.toggled.connect(self.refresh)
+        self.start_at_login = QCheckBox("Start at login, in the tray")
+        self.notify: dict[str, QCheckBox] = {}
+        self._add_own_switches(autostart, notifications)
 
         self.restart_note = QLabel()
         self.restart_note.setWordWrap(True)
-        where = QLabel(f"Saved to {config_file_path()}")
+        where = QLabel(f"Saved to {config_file_path()}" + (
+            f" (the tray's own: {preferences_path().name})" if notifications else ""))
         where.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -135,6 +155,20 @@ class SettingsDialog(QDialog):
         unsubscribe = controller.manager.subscribe(lambda _change, _connection: self.refresh())
         self.finished.connect(lambda _result: unsubscribe())
         self.refresh()
+
+    def _add_own_switches(self, autostart: Autostart | None,
+                          notifications: Notifications | None) -> None:
+        """The tray app's own checkboxes, each showing what is in force now."""
+        if autostart is not None:
+            self.start_at_login.setChecked(autostart.is_enabled())
+            self.start_at_login.setToolTip(autostart.location)
+            self.form.addRow("", self.start_at_login)
+        if notifications is None:
+            return
+        for name, text in NOTIFICATION_LABELS.items():
+            box = self.notify[name] = QCheckBox(text)
+            box.setChecked(getattr(notifications, name))
+            self.form.addRow("", box)
 
     def values(self) -> dict[str, Any] | None:
         """The settings as typed, as config-file keys; None while any field is wrong."""
@@ -200,5 +234,21 @@ class SettingsDialog(QDialog):
         except (SettingsError, OSError) as exc:
             self.restart_note.setText(f"Not saved: {exc}")
             return
+        try:
+            self._save_own()
+        except OSError as exc:
+            self.restart_note.setText(f"The settings are saved, but start at login or the "
+                                      f"notifications are not: {exc}")
+            return
         self.settings = self._controller.settings.model_copy(update=values)
         self.accept()
+
+    def _save_own(self) -> None:
+        """The tray app's own preferences: the login entry and the notification switches."""
+        autostart = self._autostart
+        if autostart is not None and self.start_at_login.isChecked() != autostart.is_enabled():
+            set_start_at_login(autostart, self.start_at_login.isChecked())
+        if self.notifications is not None:
+            self.notifications = Notifications(
+                **{name: box.isChecked() for name, box in self.notify.items()})
+            save_notifications(self.notifications)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -36,6 +36,9 @@ def status_line(controller: HubController, clients: int) -> str:
 class TrayIcon(QSystemTrayIcon):
     """The icon, its tooltip and its menu; activating it shows the window."""
 
+    messageShown = Signal(str, str)
+    """A balloon was asked for: its title and text (what tests and logs can observe)."""
+
     def __init__(self, actions: AppActions, parent: QObject | None = None) -> None:
         super().__init__(state_icon(State.STOPPED), parent)
         self.menu = QMenu()
@@ -48,6 +51,10 @@ class TrayIcon(QSystemTrayIcon):
                        actions.connect_device, actions.start_stop):
             self.menu.addAction(action)
         self.menu.addAction(actions.settings)
+        # Checked as the entry is: the app sets it each time the menu opens.
+        self.start_at_login = QAction("Start at login", self)
+        self.start_at_login.setCheckable(True)
+        self.menu.addAction(self.start_at_login)
         self.menu.addSeparator()
         self.menu.addAction(actions.quit)
         self.setContextMenu(self.menu)
@@ -62,6 +69,7 @@ class TrayIcon(QSystemTrayIcon):
         asked what it showed."""
         self.last_message = (title, text)
         self.showMessage(title, text, icon)
+        self.messageShown.emit(title, text)
 
     def update_for(self, controller: HubController, clients: int) -> None:
         self.setIcon(state_icon(controller.state))

@@ -130,7 +130,7 @@ def test_with_a_tray_closing_hides_and_the_tray_menu_quits(qt_run: QtRun) -> Non
         texts = [a.text() for a in app.tray.menu.actions() if not a.isSeparator()]
         assert texts == [f"Running on port {app.controller.port} — 0 clients", "Show window",
                          "Open dashboard in browser", "Copy LAN address", "Connect a device…",
-                         "Stop server", "Settings…", "Quit"]
+                         "Stop server", "Settings…", "Start at login", "Quit"]
         app.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
         assert app.window.isVisible()
         app.window.close()
