@@ -27,6 +27,7 @@ from server.runtime.signals import quit_on_signals
 from . import LOGGER_NAME
 from .actions import AppActions
 from .background import run_in_background
+from .composer import install_composer
 from .connections_model import ConnectionsModel
 from .controller import HubController, State
 from .icons import state_icon
@@ -65,6 +66,7 @@ class DesktopApp(QObject):
         self.actions = AppActions(self)
         self.window = MainWindow(self.controller, self.model, self.actions,
                                  hide_on_close=tray_available)
+        self.composer = install_composer(self.window)
         self.tray = TrayIcon(self.actions, self) if tray_available else None
         self.settings_dialog: SettingsDialog | None = None
         self.log_handler = QtLogHandler()
