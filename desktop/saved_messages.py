@@ -130,7 +130,7 @@ class SavedMessages:
         try:
             with self.path.open("rb") as file:
                 raw = file.read(FILE_BYTES_LIMIT + 1)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # none yet: nothing is lost
             return []
         if len(raw) > FILE_BYTES_LIMIT:
             raise MessageError(f"it is over {FILE_BYTES_LIMIT // (1024 * 1024)} MB")
