@@ -8,6 +8,8 @@ has seen, and keeps saved messages and the last sends in ``saved_messages``.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QKeySequence, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
@@ -42,6 +44,7 @@ from .saved_messages import Message, MessageError, SavedMessages
 from .window import MainWindow
 
 DEFAULT_ACK_SECONDS = 5.0
+ACK_LINES = 10  # the ack's box grows no taller; it scrolls
 ERROR_STYLE = "color: #b3261e;"
 ERROR_LINE = QColor("#fdecea")
 
@@ -75,6 +78,7 @@ class Composer(QWidget):
         self.args = QPlainTextEdit()
         self.args.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.args.setPlaceholderText('JSON: {"on": true}, or an array of arguments')
+        self.args.setTabChangesFocus(True)  # Tab moves on; pretty-print does the indenting
         self.args_note = QLabel()
         self.args_note.setTextFormat(Qt.TextFormat.PlainText)
         self.pretty_button = QPushButton("Pretty-print")
@@ -82,6 +86,7 @@ class Composer(QWidget):
         self.ack_timeout = QDoubleSpinBox()
         self.ack_timeout.setRange(0.1, MAX_ACK_TIMEOUT_SECONDS)
         self.ack_timeout.setValue(DEFAULT_ACK_SECONDS)
+        self.ack_timeout.setDecimals(1)
         self.ack_timeout.setSuffix(" s")
         self.send_button = QPushButton("Send")
         self.send_button.setDefault(True)
@@ -92,6 +97,7 @@ class Composer(QWidget):
         self.ack_view = QPlainTextEdit()
         self.ack_view.setReadOnly(True)
         self.ack_view.setFont(self.args.font())
+        self.ack_view.setMaximumHeight(self.ack_view.fontMetrics().lineSpacing() * ACK_LINES)
         self.ack_view.hide()
         self.save_name = QLineEdit()
         self.save_name.setPlaceholderText("Name to save this message as")
@@ -132,6 +138,11 @@ class Composer(QWidget):
         layout.addWidget(self.ack_view)
         layout.addLayout(save)
         layout.addWidget(self.lists, 1)
+        chain = [self.picker.kind, self.picker.clients, self.picker.room, self.event_name,
+                 self.args, self.pretty_button, self.wait_ack, self.ack_timeout,
+                 self.send_button, self.save_name, self.save_button, self.lists]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
         self.picker.changed.connect(self._update_controls)
@@ -322,8 +333,10 @@ class ComposerDock(QDockWidget):
         self.visibilityChanged.connect(self._shown)
 
     def _shown(self, visible: bool) -> None:
+        """Opened: fresh event names, and the keyboard in its first field."""
         if visible:
             self.composer.refresh_event_names()
+            self.composer.picker.kind.setFocus()
 
     def compose_for(self, target: Target) -> None:
         """Show the composer preset for ``target``."""

@@ -125,7 +125,13 @@ def test_to_a_room_and_to_everyone(qt_run: QtRun) -> None:
 def test_invalid_json_disables_send_and_says_where(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app() as app:
-            composer = app.composer.composer
+            dock = app.composer
+            assert dock.isHidden()  # until asked for, from the View menu
+            [view] = [a.menu() for a in app.window.menuBar().actions() if a.text() == "&View"]
+            assert dock.toggleViewAction() in view.actions()
+            dock.toggleViewAction().trigger()
+            assert dock.isVisibleTo(app.window)
+            composer = dock.composer
             composer.compose_for({"all": True})
             composer.event_name.setText("config")
             composer.args.setPlainText('{"a": 1}')
