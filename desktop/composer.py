@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QColor, QFontDatabase, QKeySequence, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -52,15 +52,13 @@ ERROR_LINE = QColor("#fdecea")
 class Composer(QWidget):
     """The form, its answer, and the saved and recent messages."""
 
-    sendFinished = Signal(object)
-    """The ``SendResult`` of a send, once its answer (or error) is in."""
-
     def __init__(self, controller: HubController, model: ConnectionsModel,
                  store: SavedMessages | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.store = SavedMessages.load() if store is None else store
         self.last_result: SendResult | None = None
+        """What became of the last send, once its answer (or error) is in."""
         self._sending = False
         self._arguments = Arguments([])
 
@@ -68,13 +66,8 @@ class Composer(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet(ERROR_STYLE)
         self.picker = TargetPicker(model, controller.manager)
-        self.event_name = QLineEdit()
-        self.event_name.setPlaceholderText("Event name")
         self.event_names = QStringListModel(self)
-        completer = QCompleter(self.event_names, self.event_name)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.event_name.setCompleter(completer)
+        self.event_name = self._make_event_name()
         self.args = QPlainTextEdit()
         self.args.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.args.setPlaceholderText('JSON: {"on": true}, or an array of arguments')
@@ -83,13 +76,8 @@ class Composer(QWidget):
         self.args_note.setTextFormat(Qt.TextFormat.PlainText)
         self.pretty_button = QPushButton("Pretty-print")
         self.wait_ack = QCheckBox("Wait for ack")
-        self.ack_timeout = QDoubleSpinBox()
-        self.ack_timeout.setRange(0.1, MAX_ACK_TIMEOUT_SECONDS)
-        self.ack_timeout.setValue(DEFAULT_ACK_SECONDS)
-        self.ack_timeout.setDecimals(1)
-        self.ack_timeout.setSuffix(" s")
+        self.ack_timeout = self._make_ack_timeout()
         self.send_button = QPushButton("Send")
-        self.send_button.setDefault(True)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextFormat(Qt.TextFormat.PlainText)  # errors quote client-chosen text
@@ -112,6 +100,26 @@ class Composer(QWidget):
         self._show_store()
         self._check_arguments()
         self.refresh_event_names()
+
+    def _make_event_name(self) -> QLineEdit:
+        """The event's name, completed from the names the journal has seen."""
+        field = QLineEdit()
+        field.setPlaceholderText("Event name")
+        completer = QCompleter(self.event_names, field)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        field.setCompleter(completer)
+        return field
+
+    @staticmethod
+    def _make_ack_timeout() -> QDoubleSpinBox:
+        """Seconds to wait for the ack, within what the hub allows."""
+        timeout = QDoubleSpinBox()
+        timeout.setRange(0.1, MAX_ACK_TIMEOUT_SECONDS)
+        timeout.setValue(DEFAULT_ACK_SECONDS)
+        timeout.setDecimals(1)
+        timeout.setSuffix(" s")
+        return timeout
 
     def _lay_out(self) -> None:
         form = QFormLayout()
@@ -267,13 +275,12 @@ class Composer(QWidget):
         finally:
             self._sending = False
             self._update_controls()
-        if result.recipients:
+        if result.ok or result.recipients:  # it went out (perhaps to nobody)
             self.store.remember(message)
             self._show_store()
         self._show_result(result)
         self.refresh_event_names()
         self.last_result = result
-        self.sendFinished.emit(result)
 
     def _show_result(self, result: SendResult) -> None:
         count = f"{result.recipients} client{'' if result.recipients == 1 else 's'}"
