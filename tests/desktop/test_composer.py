@@ -101,7 +101,10 @@ def test_to_a_room_and_to_everyone(qt_run: QtRun) -> None:
             for member in members:
                 assert (await member.call("join", "lab"))["ok"]
             composer = app.composer.composer
-            composer.compose_for({"room": "lab"})
+            app.composer.compose_for({"room": "lab"})  # opening it reads the journal's names
+            completer = composer.event_name.completer()
+            completer.setCompletionPrefix("JO")
+            assert completer.currentCompletion() == "join"
             assert not composer.wait_ack.isEnabled()  # only a single client can ack
             composer.event_name.setText("lab-news")
             composer.args.setPlainText('["hi", 2]')

@@ -75,16 +75,24 @@ def test_a_saved_message_survives_a_restart_and_finds_its_device_again(qt_run: Q
     qt_run(scenario())
 
 
-def test_a_saved_message_for_a_device_not_connected_is_not_sent(qt_run: QtRun) -> None:
+def test_saved_rows_load_delete_and_never_send_to_a_device_not_connected(qt_run: QtRun) -> None:
     async def scenario() -> None:
         store = SavedMessages.load()
         store.save(message("wake", target={"sid": "old-sid", "name": "sleeper"}))
+        store.save(message("room", target={"room": "lab"}))
         async with running_app() as app:
             composer = app.composer.composer
             composer.saved_list.row_widget(0).send.click()
             assert composer.result.text() == \
                 "Not sent: sleeper · old-sid is not connected."
             assert composer.last_result is None
+
+            composer.saved_list.itemClicked.emit(composer.saved_list.item(1))  # into the form
+            assert composer.current_message("room") == store.saved[1]
+            composer.saved_list.row_widget(0).delete.click()
+            assert [m.name for m in composer.store.saved] == ["room"]
+            assert composer.saved_list.count() == 1
+        assert [m.name for m in SavedMessages.load().saved] == ["room"]
 
     qt_run(scenario())
 
