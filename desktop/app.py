@@ -28,6 +28,7 @@ from . import LOGGER_NAME
 from .actions import AppActions
 from .autostart import Autostart, for_this_platform, set_start_at_login
 from .background import run_in_background
+from .composer import install_composer
 from .connections_model import ConnectionsModel
 from .controller import HubController, State
 from .icons import state_icon
@@ -74,6 +75,7 @@ class DesktopApp(QObject):
         self.actions = AppActions(self)
         self.window = MainWindow(self.controller, self.model, self.actions,
                                  hide_on_close=tray_available)
+        self.composer = install_composer(self.window)
         self.tray = TrayIcon(self.actions, self) if tray_available else None
         self.notifier = (Notifier(self.controller, self.tray, KnownDevices(known_devices_path()),
                                   load_notifications(), self)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal
@@ -19,10 +20,12 @@ from server.connect_snippets import Snippet, snippets
 from server.connections import ConnectionManager
 from server.discovery import AdvertiserState
 from server.inspector import Journal
+from server.inspector.stats import OTHER
 from server.network import is_loopback_only, lan_addresses, reachable_hosts
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
 from . import LOGGER_NAME
+from .composer_emit import SendResult, Target, send_through_api
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -213,6 +216,25 @@ class HubController(QObject):
         if self._hub is not None and sid in self.manager:
             logger.info("disconnecting client sid=%s at the user's request", sid)
             await self._hub.sio.kick(sid)
+
+    # -- sending events (the composer) ---------------------------------------------------
+
+    async def send_event(self, target: Target, event: str, args: list[Any],
+                         ack_timeout: float | None = None) -> SendResult:
+        """Emit ``event`` to ``target`` (``{"sid": s}``, ``{"room": r}`` or ``{"all": True}``)
+        as the dashboard's ``POST /api/emit`` does, by the same handler: the same refusals,
+        recorded in the journal like any emit; with ``ack_timeout``, the client's ack."""
+        inspector = self._hub.dashboard.inspector if self._hub is not None else None
+        if inspector is None:
+            return SendResult.failed("the server is not running")
+        return await send_through_api(inspector, target, event, args, ack_timeout)
+
+    def seen_event_names(self) -> list[str]:
+        """The event names the hub's journal has counted, in or out, busiest first."""
+        if self._hub is None:
+            return []
+        return [row["event"] for row in self._hub.journal.event_counts()
+                if row["event"] != OTHER]
 
     # -- the phases ----------------------------------------------------------------------
 
