@@ -16,6 +16,7 @@ from helpers.desktop_support import QtRun, app_url, running_app
 from helpers.support import wait_until
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QAbstractSlider
 
 from desktop.traffic_model import ENTRY_ROLE, KIND_COLOURS, Column
 from desktop.traffic_view import TrafficView
@@ -143,23 +144,35 @@ def test_pause_holds_new_entries_until_resumed(qt_run: QtRun) -> None:
     qt_run(scenario())
 
 
-def test_trimming_the_oldest_keeps_the_selected_row(qt_run: QtRun) -> None:
+def top_entry(view: TrafficView) -> Entry:
+    """The first row in sight (the table scrolls a row at a time)."""
+    return view.proxy.index(view.table.verticalScrollBar().value(), 0).data(ENTRY_ROLE)
+
+
+def test_trimming_the_oldest_keeps_the_selected_row_and_the_rows_in_sight(
+        qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
             view = TrafficView(app.controller, max_rows=20)
-            view.resize(900, 500)
+            view.resize(900, 300)
             view.show()
-            view.follow.setChecked(False)
             client = await connect("py", app_url(app), "websocket", {"name": "counter"})
             for number in range(6):
                 await client.emit("tick", number)
             await wait_for_event(view, "tick", 6)
             chosen = events_shown(view, "tick")[5]
+            index = view.proxy.index(row_of(view, chosen), 0)
             view.table.selectionModel().setCurrentIndex(
-                view.proxy.index(row_of(view, chosen), 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows)
             assert view.details.entry == chosen
+            # Scrolling up by hand stops following.
+            view.table.verticalScrollBar().triggerAction(
+                QAbstractSlider.SliderAction.SliderSingleStepSub)
+            assert not view.follow.isChecked()
+            view.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+            in_sight = top_entry(view)
+            assert in_sight == chosen
             for number in range(6, 12):
                 await client.emit("tick", number)
             # Each unknown event is two entries (it, and its refusal): the first ticks and
@@ -170,6 +183,7 @@ def test_trimming_the_oldest_keeps_the_selected_row(qt_run: QtRun) -> None:
             selected = view.table.selectionModel().selectedRows()
             assert [index.data(ENTRY_ROLE) for index in selected] == [chosen]
             assert view.table.currentIndex().data(ENTRY_ROLE) == chosen
+            assert top_entry(view) == in_sight
             view.deleteLater()
 
     qt_run(scenario())
