@@ -71,12 +71,14 @@ class ClientActions(QObject):
         return dialog
 
     async def change_room(self, sid: str, room: str, *, join: bool) -> dict[str, Any]:
+        connection = self.controller.manager.get(sid)
+        who = (connection.name or sid) if connection else sid
         result = await self.controller.change_room(sid, room, join=join)
-        verb = "join" if join else "leave"
         if result.get("ok"):
             rooms = ", ".join(result.get("rooms", [])) or "none"
-            self.message.emit(f"{sid} {'joined' if join else 'left'} {room!r}; "
+            self.message.emit(f"{who} {'joined' if join else 'left'} {room!r}; "
                               f"its rooms: {rooms}")
         else:
-            self.message.emit(f"Could not {verb} {room!r}: {result.get('error')}")
+            self.message.emit(f"{who} could not {'join' if join else 'leave'} {room!r}: "
+                              f"{result.get('error')}")
         return result

@@ -1,8 +1,9 @@
 """New journal entries for Qt, in batches: one signal per batch, never one per entry.
 
 The journal calls its listeners synchronously as it records, on the loop the GUI shares
-with the hub.  A listener here only appends to a bounded deque (the hub's hot path stays
-a C call); a Qt timer hands what has piled up to the GUI at most every ``COALESCE_MS``.
+with the hub.  The listener here only appends to a bounded deque and arms a single-shot
+Qt timer, which hands what has piled up to the GUI ``COALESCE_MS`` later: one signal per
+batch, and no wake-ups while the hub is quiet.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class EntryBatches(QObject):
         self._pending: deque[Entry] = deque(maxlen=capacity)
         self._unsubscribe: Callable[[], None] | None = None
         self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
         self._timer.setInterval(COALESCE_MS)
         self._timer.timeout.connect(self.flush)
 
@@ -42,8 +44,14 @@ class EntryBatches(QObject):
         one synchronous step, so that none is missed or seen twice."""
         self.stop_following()
         self._pending.extend(journal.export())
-        self._unsubscribe = journal.subscribe(self._pending.append)
-        self._timer.start()
+        self._unsubscribe = journal.subscribe(self._push)
+        if self._pending:
+            self._timer.start()
+
+    def _push(self, entry: Entry) -> None:
+        self._pending.append(entry)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def stop_following(self) -> None:
         """Stop listening, and hand over what is pending (the last disconnects)."""

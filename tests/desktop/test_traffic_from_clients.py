@@ -78,7 +78,7 @@ def test_context_menu_shows_its_traffic_and_changes_its_rooms(qt_run: QtRun) -> 
             # The hub protocol's own rules: a bad room is refused and said why.
             menu_for(app, sensor.sid)["Join a room…"].trigger()
             await answer_room_dialog(app, "")
-            await wait_until(lambda: "Could not join" in window.statusBar().currentMessage(),
+            await wait_until(lambda: "sensor could not join" in window.statusBar().currentMessage(),
                              message="the refusal in the status bar")
 
             menu_for(app, sensor.sid)["Leave a room…"].trigger()

@@ -252,7 +252,9 @@ def test_entries_keep_coming_after_a_restart(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
             view = app.window.traffic
-            first = await connect("py", app_url(app), "websocket", {"name": "before"})
+            # A Node client: python-engineio's client, closed by the hub, leaves its write
+            # loop waiting out its own timeout (30 s), past the end of the test's loop.
+            first = await connect("js", app_url(app), "websocket", {"name": "before"})
             await first.emit("hello", 1)
             await wait_for_event(view, "hello")
             assert await app.controller.restart()
