@@ -298,3 +298,17 @@ def test_models_pass_qtmodeltester_while_rows_come_and_go(
             assert view.model.trimmed > 0
 
     qt_run(scenario())
+
+
+def test_with_the_inspector_off_the_tab_says_why_it_stays_empty(qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app(inspector=False) as app, real_clients() as connect:
+            view = app.window.traffic
+            assert view.off_note.isVisibleTo(view)
+            client = await connect("py", app_url(app), "websocket", {"name": "unseen"})
+            assert (await client.call("join", "lab"))["ok"]  # answered: the hub serves on
+            assert view.model.rowCount() == 0
+        async with running_app() as app:
+            assert not app.window.traffic.off_note.isVisibleTo(app.window.traffic)
+
+    qt_run(scenario())
