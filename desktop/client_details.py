@@ -1,7 +1,9 @@
 """One client's details, as the dashboard's details panel shows them, kept current.
 
 Its message counts change without a registry notification (``server.hub.traffic``), so the
-pane reads the client again on a timer while it is open, not on every message.
+pane reads the client again on a timer while it is open, not on every message.  Under the
+facts, the commands on a client (``ClientActions``): its traffic, an event, a room,
+disconnect.
 """
 
 from __future__ import annotations
@@ -9,10 +11,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from server.connections import Connection, ConnectionManager
 
+from .client_actions import ClientActions
 from .connections_model import NO_NAME, local_time
 
 REFRESH_MS = 1000
@@ -45,7 +57,7 @@ def facts(connection: Connection) -> dict[str, str]:
 class ClientDetails(QDialog):
     """A pane on one client; it stays, marked as gone, after the client leaves."""
 
-    def __init__(self, manager: ConnectionManager, sid: str,
+    def __init__(self, manager: ConnectionManager, sid: str, actions: ClientActions,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -62,11 +74,19 @@ class ClientDetails(QDialog):
             self.values[key] = value
             form.addRow(label, value)
         self.status = QLabel()
+        self.commands = QHBoxLayout()
+        self.command_actions = actions.actions_for(sid, self)
+        for action in self.command_actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            self.commands.addWidget(button)
+        self.commands.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.status)
+        layout.addLayout(self.commands)
         layout.addWidget(buttons)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -80,6 +100,8 @@ class ClientDetails(QDialog):
         if connection is None:
             self.status.setText("This client has disconnected.")
             self.setWindowTitle("Client details (disconnected)")
+            for action in self.command_actions[1:]:  # its traffic stays worth reading
+                action.setEnabled(False)
             self._timer.stop()
             return
         self.setWindowTitle(f"Client details: {connection.name or NO_NAME}")

@@ -362,9 +362,11 @@ def _view_menu(window: QMainWindow) -> QMenu:
 
 
 def install_composer(window: MainWindow) -> ComposerDock:
-    """Add the composer to ``window`` as a dock (hidden), shown by View → Composer."""
+    """Add the composer to ``window`` as a dock (hidden), shown by View → Composer and by
+    the window's "Send it an event…" on a client."""
     dock = ComposerDock(window.controller, window.model, window)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.add_dock(dock)
     dock.hide()
+    window.composeRequested.connect(dock.compose_for)
     _view_menu(window).addAction(dock.toggleViewAction())
     return dock

@@ -26,6 +26,7 @@ from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
 from . import LOGGER_NAME
 from .composer_emit import SendResult, Target, send_through_api
+from .traffic_feed import EntryBatches
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -50,6 +51,9 @@ class HubController(QObject):
     discoveryChanged = Signal()
     """The LAN announcement started, settled on a name, failed or stopped: read
     ``discovery_status``."""
+    entriesRecorded = Signal(list)
+    """New journal entries (``server.inspector.Entry``), oldest first, in batches at most
+    every 50 ms; after a start, first those the new hub's journal already holds."""
 
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +64,8 @@ class HubController(QObject):
         self._error: str | None = None
         self._busy_port: int | None = None
         self._lock = asyncio.Lock()
+        self._entry_batches = EntryBatches(self)
+        self._entry_batches.batch.connect(self.entriesRecorded)
 
     # -- what the GUI reads ------------------------------------------------------------
 
@@ -236,6 +242,24 @@ class HubController(QObject):
         return [row["event"] for row in self._hub.journal.event_counts()
                 if row["event"] != OTHER]
 
+    # -- the traffic inspector: what the clients say, and acting on one ---------------------
+
+    @property
+    def inspector_enabled(self) -> bool:
+        """Whether the hub records its traffic (the ``inspector`` setting)."""
+        return self._settings.inspector
+
+    async def change_room(self, sid: str, room: str, *, join: bool) -> dict[str, Any]:
+        """Make a client join or leave ``room`` by the hub protocol's own ``join`` and
+        ``leave`` (the same rules and answers, as the dashboard's ``/api/clients`` does):
+        ``{"ok": true, "rooms": [...]}`` or ``{"ok": false, "error": ...}``."""
+        inspector = self._hub.dashboard.inspector if self._hub is not None else None
+        if inspector is None or sid not in self.manager:
+            return {"ok": False, "error": "that client is not connected"}
+        handler = inspector.namespace.on_join if join else inspector.namespace.on_leave
+        result: dict[str, Any] = await handler(sid, room)
+        return result
+
     # -- the phases ----------------------------------------------------------------------
 
     async def _start(self) -> bool:
@@ -253,6 +277,7 @@ class HubController(QObject):
             logger.exception("the server could not start")
             return self._fail(f"the server could not start: {exc}")
         self._hub = hub
+        self._entry_batches.follow(hub.journal)
         if hub.advertiser is not None:
             hub.advertiser.on_change = self.discoveryChanged.emit
         # The hub may have completed the settings (a generated dashboard token): keep its
@@ -279,6 +304,7 @@ class HubController(QObject):
         try:
             await self._hub.stop()
         finally:
+            self._entry_batches.stop_following()
             self._hub = None
             self._set_state(State.STOPPED)
 

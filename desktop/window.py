@@ -10,8 +10,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
-    QHBoxLayout,
+    QDockWidget,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -21,12 +20,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from .actions import AppActions
 from .background import run_in_background
+from .client_actions import ClientActions
 from .client_details import ClientDetails
 from .connect_dialog import ConnectDialog
 from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
@@ -35,38 +36,8 @@ from .empty_note import EmptyTableNote
 from .icons import state_icon
 from .log_panel import LogPanel
 from .qr import qr_pixmap
-
-
-class ErrorBanner(QFrame):
-    """Why the server is not running, and a way out when the port is taken."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setStyleSheet("ErrorBanner { background: #fdecea; border: 1px solid #d23f31; }"
-                           "QLabel { color: #8a1c12; }")
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.use_port = QPushButton()
-        self.settings = QPushButton("Settings…")
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.message, 1)
-        layout.addWidget(self.use_port)
-        layout.addWidget(self.settings)
-
-
-class LoopbackNotice(QFrame):
-    """Said where the addresses are when no other device can reach the hub, with the
-    one-click way out."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setStyleSheet("LoopbackNotice { background: #fff4e5; border: 1px solid #e0a030; }")
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.open_to_lan = QPushButton("Let LAN devices connect")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.message)
-        layout.addWidget(self.open_to_lan)
+from .traffic_view import TrafficView
+from .window_banners import ErrorBanner, LoopbackNotice
 
 
 class MainWindow(QMainWindow):
@@ -74,6 +45,8 @@ class MainWindow(QMainWindow):
 
     hiddenToTray = Signal()
     """The user closed the window and it only hid: the app runs on in the tray."""
+    composeRequested = Signal(dict)
+    """Open the composer on this target (``{"sid": sid}``, as ``/api/emit``'s ``to``)."""
 
     def __init__(self, controller: HubController, model: ConnectionsModel,
                  actions: AppActions, *, hide_on_close: bool,
@@ -101,12 +74,19 @@ class MainWindow(QMainWindow):
         self.table = self._make_table()
         self.empty_note = EmptyTableNote(self.table, self.proxy)
         self.log_panel = LogPanel()
+        self.client_actions = ClientActions(controller, self)
+        self.traffic = TrafficView(controller)
+        self.tabs = QTabWidget()
         self._build_central(self._make_clients_pane(), self._make_side_pane())
         self._build_status_bar()
 
         controller.stateChanged.connect(self.refresh)
         controller.discoveryChanged.connect(self._show_discovery)
         actions.connect_device.triggered.connect(self.show_connect_dialog)
+        self.client_actions.trafficRequested.connect(self.show_traffic_of)
+        self.client_actions.composeRequested.connect(self.composeRequested)
+        for view in (self.client_actions, self.traffic):
+            view.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._refresh_count)
         self.refresh()
@@ -173,14 +153,17 @@ class MainWindow(QMainWindow):
         return side
 
     def _build_central(self, clients: QWidget, side: QWidget) -> None:
-        """The banner over the clients and the side pane, the log below them."""
+        """The banner over the tabs (the clients and the side pane, the traffic), the log
+        below them."""
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(clients)
         top.addWidget(side)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 1)
+        self.add_tab(top, "&Clients")
+        self.add_tab(self.traffic, "&Traffic")
         body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(top)
+        body.addWidget(self.tabs)
         body.addWidget(self.log_panel)
         body.setStretchFactor(0, 4)
         body.setStretchFactor(1, 1)
@@ -190,6 +173,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(body, 1)
         self.setCentralWidget(central)
+
+    def add_tab(self, widget: QWidget, title: str) -> None:
+        """A view of its own beside Clients and Traffic."""
+        self.tabs.addTab(widget, title)
+
+    def add_dock(self, dock: QDockWidget,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> None:
+        """A panel docked beside the tabs (the user may float or close it)."""
+        self.addDockWidget(area, dock)
 
     def _build_status_bar(self) -> None:
         self.state_label = QLabel()
@@ -225,9 +217,8 @@ class MainWindow(QMainWindow):
             return
         sid: str = index.data(SID_ROLE)
         menu = QMenu(self)
-        disconnect = menu.addAction("Disconnect")
-        disconnect.triggered.connect(
-            lambda: run_in_background(self.controller.disconnect_client(sid)))
+        menu.addActions(self.client_actions.actions_for(sid, menu))
+        menu.addSeparator()
         details = menu.addAction("Details…")
         details.triggered.connect(lambda: self.show_details(sid))
         copy = menu.addAction("Copy SID")
@@ -239,13 +230,19 @@ class MainWindow(QMainWindow):
         """The client's details pane: one per client, brought forward if already open."""
         pane = self.details.get(sid)
         if pane is None:
-            pane = ClientDetails(self.controller.manager, sid, self)
+            pane = ClientDetails(self.controller.manager, sid, self.client_actions, self)
             pane.destroyed.connect(lambda: self.details.pop(sid, None))
             self.details[sid] = pane
         pane.show()
         pane.raise_()
         pane.activateWindow()
         return pane
+
+    def show_traffic_of(self, sid: str) -> None:
+        """The Traffic tab, showing only this client's entries."""
+        self.traffic.show_client(sid)
+        self.tabs.setCurrentWidget(self.traffic)
+        self.bring_forward()
 
     # -- keeping up with the hub ---------------------------------------------------------
 

@@ -12,6 +12,11 @@
 //                                        RAMP_IN_FLIGHT at once; every abrupt_every-th drops
 //                                        its TCP connection without a close -> {ms, connected,
 //                                        failed, abrupt}
+//   {"op": "telemetry", "per_s", "seconds"}  each client joins a room of its own, then
+//                                        they take turns sending room_message there, per_s
+//                                        in all (no one else is in the room: the hub records
+//                                        the event in and its emit, and relays nothing)
+//                                        -> {sent, per_s}
 //   {"op": "close"}                      disconnect every client -> {}
 // Bounded: every wait has a timeout and the process ends itself after MAX_LIFETIME_MS.
 import { createInterface } from "node:readline";
@@ -130,12 +135,30 @@ async function broadcast({ messages, per_s, timeout_s }) {
            p50_ms: percentile(got, 50), p99_ms: percentile(got, 99) };
 }
 
+async function telemetry({ per_s, seconds }) {
+  for (let i = 0; i < clients.length; i += RAMP_IN_FLIGHT) {
+    await Promise.all(clients.slice(i, i + RAMP_IN_FLIGHT)
+      .map((s, j) => call(s, "join", `device-${i + j}`)));
+  }
+  const started = now();
+  const total = Math.round(per_s * seconds);
+  for (let seq = 0; seq < total; seq += 1) {
+    const due = started + (seq * 1000) / per_s;
+    if (due > now() + 1) await new Promise((r) => setTimeout(r, due - now()));
+    const index = seq % clients.length;
+    clients[index].emit("room_message", {
+      room: `device-${index}`, data: { temperature: 20 + (seq % 50) / 10, seq } });
+  }
+  const ms = now() - started;
+  return { sent: total, per_s: total / (ms / 1000) };
+}
+
 async function close() {
   for (const socket of clients.splice(0)) socket.close();
   return {};
 }
 
-const ops = { ramp, echo, broadcast, churn, close };
+const ops = { ramp, echo, broadcast, churn, telemetry, close };
 const lines = createInterface({ input: process.stdin });
 (async () => {
   for await (const line of lines) {

@@ -2,6 +2,7 @@
 
     python tests/benchmarks/run.py [--rounds 3]
         [--servers desktop,headless,headless-off,reference,stock] [--quick] [--churn-only]
+    python tests/benchmarks/run.py --traffic [--traffic-seconds 60]
 
 Each round runs every server in turn (A B C D, A B C D, ...), each through sessions with
 a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000 clients,
@@ -14,6 +15,10 @@ flat: closed sessions must not pile up as garbage).  Every server runs a 16 ms t
 (the desktop a QTimer); its largest and p99 gap are taken within each scenario.
 Medians over the rounds, with ratios to the reference Node server, are written to
 results/<date>.json and results/<date>.md.  127.0.0.1 only; every wait is bounded.
+
+``--traffic`` runs only the traffic view's scenario (``run_traffic``): the desktop app
+with its Traffic tab in front, 1,000 clients, 2,000 journal entries a second for a minute;
+the 16 ms timer's gaps and how late entries reach the view, in results/<date>-traffic.*.
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ class Session:
         python, node = sys.executable, shutil.which("node") or "node"
         args = {
             "desktop": [python, HERE / "servers/hub.py", "desktop"],
+            "desktop-traffic": [python, HERE / "servers/hub.py", "desktop-traffic"],
             "headless": [python, HERE / "servers/hub.py", "headless"],
             "headless-off": [python, HERE / "servers/hub.py", "headless-off"],
             "reference": [node, HERE / "servers/reference.mjs"],
@@ -198,6 +204,77 @@ def run_churn(server: str, plan: dict[str, Any], workdir: Path) -> dict[str, Any
         session.stop()
     return {"rss_mib": rss, "first_mib": rss[1], "last_mib": rss[-1],
             "growth_mib": rss[-1] - rss[1], "failed": failed}
+
+
+TRAFFIC = {"clients": 1000, "entries_per_s": 2000, "seconds": 60}
+"""The issue's scenario: each room_message the load sends is two journal entries."""
+
+
+def run_traffic(plan: dict[str, Any], workdir: Path, server: str) -> dict[str, Any]:
+    """The desktop app under a steady flood of journal entries: the 16 ms timer's gaps,
+    and with the Traffic tab in front (``desktop-traffic``) the view's lag behind the
+    journal (from an entry's record to its row in the view's model)."""
+    session = Session(server, workdir)
+    try:
+        url = f"http://127.0.0.1:{session.port}"
+        connected = session.command(None, op="ramp", url=url, n=plan["clients"])
+        load = session.command("traffic", op="telemetry", per_s=plan["entries_per_s"] / 2,
+                               seconds=plan["seconds"])
+    finally:
+        session.stop()
+    result = {"connected": connected["connected"], "sent_per_s": load["per_s"],
+              "timer": session.timer_gaps()["traffic"]}
+    lags_file = session.ticks_file.with_suffix(".lags.json")
+    if lags_file.exists():
+        start, end = session.windows["traffic"]
+        lags = sorted(lag for shown, lag in json.loads(lags_file.read_text())
+                      if start <= shown <= end)
+        if not lags:
+            raise RuntimeError("the traffic view showed no entry")
+        result["entries_shown_per_s"] = len(lags) / ((end - start) / 1000)
+        result["lag_ms"] = {"p50": statistics.median(lags),
+                            "p99": lags[min(len(lags) - 1, int(0.99 * len(lags)))],
+                            "max": lags[-1]}
+    return result
+
+
+def traffic_markdown(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
+    shown, behind = results["traffic tab"], results["clients tab"]
+    plan, lag = meta["plan"], shown["lag_ms"]
+    rows = [("16 ms timer: p99 gap (ms)", "p99_ms", "under 33"),
+            ("16 ms timer: largest gap (ms)", "max_ms", "under 100")]
+    lines = [f"Traffic view of {meta['date']} on {meta['machine']} (load average "
+             f"{meta['load']}): {shown['connected']:,} clients, "
+             f"{shown['entries_shown_per_s']:,.0f} journal entries/s shown for "
+             f"{plan['seconds']:g} s (asked: {plan['entries_per_s']:,}).", "",
+             "| | Traffic tab in front | Clients tab in front (baseline) | target |",
+             "|---|---|---|---|"]
+    lines += [f"| {label} | {shown['timer'][key]:.0f} | {behind['timer'][key]:.0f} | {goal} |"
+              for label, key, goal in rows]
+    lines += [f"| view behind the journal: median (ms) | {lag['p50']:.0f} | | |",
+              f"| view behind the journal: p99 (ms) | {lag['p99']:.0f} | | under 500 |",
+              f"| view behind the journal: largest (ms) | {lag['max']:.0f} | | |"]
+    return "\n".join(lines) + "\n"
+
+
+def traffic_main(seconds: float) -> None:
+    """The traffic scenario with the Traffic tab in front, then with the Clients tab in
+    front (the same load without the view), back to back."""
+    meta = {"date": dt.date.today().isoformat(), "machine": machine(),
+            "plan": {**TRAFFIC, "seconds": seconds},
+            "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    results = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        for label, server in (("traffic tab", "desktop-traffic"), ("clients tab", "desktop")):
+            print(f"traffic scenario: {label}", file=sys.stderr, flush=True)
+            results[label] = run_traffic(meta["plan"], Path(workdir), server)
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"{meta['date']}-traffic"
+    stem.with_suffix(".json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=1) + "\n")
+    text = traffic_markdown(results, meta)
+    stem.with_suffix(".md").write_text(text)
+    print(text)
 
 
 # -- figures ----------------------------------------------------------------------------
@@ -334,11 +411,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the harness")
     parser.add_argument("--churn-only", action="store_true",
                         help="only the churn scenario (memory under connects and closes)")
+    parser.add_argument("--traffic", action="store_true",
+                        help="only the traffic view's scenario (desktop, 1,000 clients)")
+    parser.add_argument("--traffic-seconds", type=float, default=TRAFFIC["seconds"])
     args = parser.parse_args()
     servers = args.servers.split(",")
     plan = QUICK if args.quick else FULL
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 20_000)), hard))
+    if args.traffic:
+        traffic_main(args.traffic_seconds)
+        return
     meta = {"date": dt.date.today().isoformat(), "machine": machine(), "rounds": args.rounds,
             "plan": plan, "servers": servers}
     rounds: list[dict[str, dict[str, Any]]] = []

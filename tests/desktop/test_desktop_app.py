@@ -47,8 +47,8 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
             index = app.window.proxy.index(row_of(app, leaving.sid), 0)
             table.customContextMenuRequested.emit(table.visualRect(index).center())
             assert app.window.row_menu is not None
-            actions = {a.text(): a for a in app.window.row_menu.actions()}
-            assert set(actions) == {"Disconnect", "Details…", "Copy SID"}
+            actions = {a.text(): a for a in app.window.row_menu.actions() if a.text()}
+            assert {"Disconnect", "Details…", "Copy SID"} <= set(actions)
             actions["Copy SID"].trigger()
             assert app.window.statusBar().currentMessage() == f"Copied {leaving.sid}"
             actions["Disconnect"].trigger()

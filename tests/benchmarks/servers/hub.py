@@ -1,6 +1,6 @@
 """Our hub for the benchmark, as the desktop app runs it or headless.
 
-    python hub.py desktop|headless|headless-off PORT TICKS_FILE
+    python hub.py desktop|desktop-traffic|headless|headless-off PORT TICKS_FILE
 
 ``desktop``: the real app, ``desktop.app.DesktopApp`` without a tray, on
 ``desktop.loop.new_event_loop`` and Qt's offscreen platform: its window is shown, so the
@@ -12,7 +12,9 @@ measured against.
 Logging at WARNING, like the reference, which logs nothing per connection.  SIGTERM stops
 the hub (the desktop through the app's own quit path) and writes the timer's tick times
 (ms since the epoch) to TICKS_FILE; the desktop also prints the table's row count at
-SIGTERM and its peak to stderr.
+SIGTERM and its peak to stderr.  ``desktop-traffic``: the desktop with its Traffic tab in
+front, and how late each journal entry reached the traffic view's model (``watch_traffic``),
+written beside the ticks.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from server.config import Settings, load_settings
 from server.logging_config import configure_logging
@@ -60,7 +63,21 @@ async def serve(port: int, ticks: list[float], start_ticking: bool,
     await hub.stop()
 
 
-def serve_desktop(port: int, ticks: list[float]) -> None:
+def watch_traffic(app: Any, lags: list[tuple[float, float]]) -> None:
+    """The Traffic tab in front; for each entry its model takes, (when, ms since the
+    journal recorded it)."""
+    view = app.window.traffic
+    app.window.tabs.setCurrentWidget(view)
+
+    def inserted(_parent: Any, first: int, last: int) -> None:
+        now = time.time() * 1000
+        lags.extend((now, now - view.model.entry(row).time) for row in range(first, last + 1))
+
+    view.model.rowsInserted.connect(inserted)
+
+
+def serve_desktop(port: int, ticks: list[float],
+                  lags: list[tuple[float, float]] | None = None) -> None:
     """The desktop app with its window shown, until SIGTERM (the app's quit path)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QTimer
@@ -77,6 +94,8 @@ def serve_desktop(port: int, ticks: list[float]) -> None:
     async def run() -> None:
         app = DesktopApp(bench_settings(port),
                          tray_available=False)
+        if lags is not None:
+            watch_traffic(app, lags)
         table = app.window.table
 
         def tick() -> None:
@@ -118,6 +137,10 @@ def main() -> None:
     if mode in ("headless", "headless-off"):
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             runner.run(serve(port, ticks, start_ticking=True, inspector=mode == "headless"))
+    elif mode == "desktop-traffic":
+        lags: list[tuple[float, float]] = []
+        serve_desktop(port, ticks, lags)
+        ticks_file.with_suffix(".lags.json").write_text(json.dumps(lags))
     else:
         serve_desktop(port, ticks)
     ticks_file.write_text(json.dumps(ticks))
