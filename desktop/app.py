@@ -33,6 +33,7 @@ from .icons import state_icon
 from .log_panel import QtLogHandler
 from .loop import new_event_loop
 from .notices import HIDDEN_TO_TRAY, RUNNING_IN_TRAY, SettingsProblemBox
+from .plots_panel import make_plots_panel
 from .settings_dialog import SettingsDialog
 from .single_instance import SingleInstance, instance_name
 from .startup_settings import SettingProblem, option_text
@@ -65,6 +66,7 @@ class DesktopApp(QObject):
         self.actions = AppActions(self)
         self.window = MainWindow(self.controller, self.model, self.actions,
                                  hide_on_close=tray_available)
+        self.window.add_tab(make_plots_panel(self.controller), "&Plots")
         self.tray = TrayIcon(self.actions, self) if tray_available else None
         self.settings_dialog: SettingsDialog | None = None
         self.log_handler = QtLogHandler()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -216,6 +217,18 @@ class MainWindow(QMainWindow):
         table.customContextMenuRequested.connect(self._show_row_menu)
         table.doubleClicked.connect(lambda index: self.show_details(index.data(SID_ROLE)))
         return table
+
+    # -- tabs beside the clients (the first added tab makes the tab widget) ---------------
+
+    def add_tab(self, widget: QWidget, title: str) -> None:
+        tabs = self.centralWidget()
+        if not isinstance(tabs, QTabWidget):
+            clients = self.takeCentralWidget()
+            assert clients is not None  # _build_central set it
+            tabs = QTabWidget()
+            tabs.addTab(clients, "&Clients")
+            self.setCentralWidget(tabs)
+        tabs.addTab(widget, title)
 
     # -- the table's context menu --------------------------------------------------------
 
