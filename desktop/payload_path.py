@@ -46,6 +46,7 @@ class Skip(enum.StrEnum):
     TRUNCATED = "payload cut short"  # larger than the journal keeps (inspector_max_payload)
     MISSING = "nothing at the path"
     NOT_A_NUMBER = "not a number"
+    TOO_DEEP = "payload nested too deeply to read"
 
 
 Step = str | int  # a key into an object, or an index into a list
@@ -88,8 +89,12 @@ class PayloadPath:
         try:
             args = orjson.loads(payload)
         except orjson.JSONDecodeError:
-            try:  # what orjson refuses and the journal may write: integers past 64 bits
+            # What orjson refuses and the journal may write: integers past 64 bits, arrays
+            # nested deeper than orjson goes.
+            try:
                 args = json.loads(payload)
+            except RecursionError:
+                return Skip.TOO_DEEP
             except ValueError:
                 return Skip.TRUNCATED  # not JSON: only a cut could have made it so
         return self.read(args) if isinstance(args, list) else Skip.MISSING
