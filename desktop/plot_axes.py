@@ -13,6 +13,8 @@ from dataclasses import dataclass
 NICE_STEPS = (1.0, 2.0, 5.0, 10.0)
 LARGEST = 1e300
 """Values are clamped to this magnitude, so that a span never overflows a float."""
+TINY_SPAN = 1e-290
+"""Values closer than this are one value: a step any smaller would underflow."""
 TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 """Seconds between time ticks: each divides a minute or an hour evenly."""
 
@@ -35,8 +37,9 @@ class ValueAxis:
         if abs(value) < self.step / 2:
             value = 0.0
         magnitude = max(abs(self.low), abs(self.high))
-        if magnitude >= 1e6 or self.step < 1e-4:
-            return f"{value:.4g}"
+        if magnitude >= 1e6 or self.step < 1e-4:  # exponents, with the digits ticks differ in
+            digits = math.floor(math.log10(magnitude)) - math.floor(math.log10(self.step)) + 1
+            return f"{value:.{max(1, min(17, digits))}g}"
         decimals = max(0, -math.floor(math.log10(self.step) + 1e-9))
         return f"{value:.{decimals}f}"
 
@@ -56,12 +59,15 @@ def value_axis(low: float, high: float, count: int = 5) -> ValueAxis:
     gets a band around it, so that its line sits in the middle."""
     if not (math.isfinite(low) and math.isfinite(high)):
         low, high = 0.0, 1.0
-    low, high = max(-LARGEST, min(low, high)), min(LARGEST, max(low, high))
-    if high - low <= max(abs(low), abs(high)) * 1e-12:
+    low, high = (min(LARGEST, max(-LARGEST, value)) for value in sorted((low, high)))
+    if high - low <= max(abs(low), abs(high)) * 1e-12 or high - low < TINY_SPAN:
         pad = abs(low) * 0.1 or 1.0
         low, high = low - pad, high + pad
     step = nice_step(high - low, count)
-    return ValueAxis(math.floor(low / step) * step, math.ceil(high / step) * step, step)
+    bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
+    # A quotient rounded to zero (a subnormal value) could leave a bound inside the range.
+    return ValueAxis(bottom - step if bottom > low else bottom,
+                     top + step if top < high else top, step)
 
 
 def time_step(span_seconds: float, count: int) -> int:
