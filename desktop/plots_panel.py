@@ -82,9 +82,10 @@ class PlotsPanel(QWidget):
 
     def _build_layout(self) -> None:
         fields = QHBoxLayout()
-        # Alt+V and Alt+H reach the fields (scripts/screenshots types into them so).
+        # Alt+V, Alt+H and Alt+L reach the fields (scripts/screenshots types into them so).
         for text, field, stretch in (("E&vent", self.event_box, 1),
-                                     ("Pat&h", self.path_edit, 2), ("Last", self.window_box, 0)):
+                                     ("Pat&h", self.path_edit, 2),
+                                     ("&Last", self.window_box, 0)):
             label = QLabel(text)
             label.setBuddy(field)
             fields.addWidget(label)
