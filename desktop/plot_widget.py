@@ -37,6 +37,7 @@ REPAINT_MS = 100
 MAX_REPAINT_MS = 1000
 IDLE_REPAINT_SECONDS = 1.0
 PAINT_SHARE = 4  # the timer's interval is at least this many times the last paint's
+THICK_LINE_POINTS = 4000
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22", "#17becf")
@@ -205,10 +206,14 @@ class PlotWidget(QWidget):
 
     def _paint_lines(self, painter: QPainter, frame: _Frame,
                      series: list[ClientSeries]) -> None:
+        # Two pixels wide (cosmetic: whatever the transform's scale) while there are few
+        # points; past that, one pixel: Qt draws hairlines by a fast path, and a thick pen
+        # would make a flood's paint take seconds.
+        width = 2 if sum(one.points.size() for one in series) <= THICK_LINE_POINTS else 1
         pens: dict[int, QPen] = {}
         for one in series:
-            pen = QPen(series_color(one), 2)
-            pen.setCosmetic(True)  # two pixels wide whatever the transform's scale
+            pen = QPen(series_color(one), width)
+            pen.setCosmetic(True)
             pens[one.order] = pen
         painter.save()
         painter.setClipRect(frame.plot)

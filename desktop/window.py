@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
     # -- tabs beside the clients (the first added tab makes the tab widget) ---------------
 
     def add_tab(self, widget: QWidget, title: str) -> None:
+        """Show ``widget`` in a tab of its own beside the clients (the Plots tab)."""
         tabs = self.centralWidget()
         if not isinstance(tabs, QTabWidget):
             clients = self.takeCentralWidget()
