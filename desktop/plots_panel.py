@@ -116,9 +116,11 @@ class PlotsPanel(QWidget):
             return
         plot = LivePlot(event, path, window_seconds=self.window_box.value() * 60)
         if from_journal:
+            since_ms = plot.origin_ms - plot.window_seconds * 1000
             for entry in self.controller.journal_entries(Filter(event=event,
                                                                 kind=Kind.EVENT_IN)):
-                plot.take(entry)
+                if entry.time >= since_ms:
+                    plot.take(entry)
         self._show_plot(plot, self._waiting_text(event))
 
     def _show_plot(self, plot: LivePlot | None, empty_text: str) -> None:
