@@ -37,6 +37,7 @@ from .log_panel import QtLogHandler
 from .loop import new_event_loop
 from .notices import HIDDEN_TO_TRAY, RUNNING_IN_TRAY, SettingsProblemBox
 from .notifications import Notifier
+from .plots_panel import make_plots_panel
 from .preferences import load_notifications
 from .settings_dialog import SettingsDialog
 from .single_instance import SingleInstance, instance_name
@@ -76,6 +77,7 @@ class DesktopApp(QObject):
         self.window = MainWindow(self.controller, self.model, self.actions,
                                  hide_on_close=tray_available)
         self.composer = install_composer(self.window)
+        self.window.add_tab(make_plots_panel(self.controller), "&Plots")
         self.tray = TrayIcon(self.actions, self) if tray_available else None
         self.notifier = (Notifier(self.controller, self.tray, KnownDevices(known_devices_path()),
                                   load_notifications(), self)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -19,8 +20,9 @@ from server.config import Settings, SettingsError, ensure_dashboard_token, save_
 from server.connect_snippets import Snippet, snippets
 from server.connections import ConnectionManager
 from server.discovery import AdvertiserState
-from server.inspector import Journal
+from server.inspector import MATCH_ALL, Entry, Filter, Journal
 from server.inspector.stats import OTHER
+from server.inspector.subscription import Listener, Unsubscribe
 from server.network import is_loopback_only, lan_addresses, reachable_hosts
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
@@ -66,6 +68,7 @@ class HubController(QObject):
         self._lock = asyncio.Lock()
         self._entry_batches = EntryBatches(self)
         self._entry_batches.batch.connect(self.entriesRecorded)
+        self._journal_listeners: dict[object, tuple[Listener, Filter, Unsubscribe]] = {}
 
     # -- what the GUI reads ------------------------------------------------------------
 
@@ -260,6 +263,35 @@ class HubController(QObject):
         result: dict[str, Any] = await handler(sid, room)
         return result
 
+    # -- the journal, live (the plots) ---------------------------------------------------
+
+    def subscribe_journal(self, listener: Listener, wanted: Filter = MATCH_ALL) -> Unsubscribe:
+        """Call ``listener(entry)`` on the loop for each new journal entry matching
+        ``wanted``, from now on and across restarts (each hub has its own journal), until
+        the returned function is called.  The listener runs on the hub's hot path: it must
+        be quick and must not raise."""
+        token = object()
+        hub = self._hub
+        current = hub.journal.subscribe(listener, wanted) if hub is not None else _nothing
+        self._journal_listeners[token] = (listener, wanted, current)
+
+        def unsubscribe() -> None:
+            registration = self._journal_listeners.pop(token, None)
+            if registration is not None:
+                registration[2]()
+
+        return unsubscribe
+
+    def journal_entries(self, wanted: Filter = MATCH_ALL) -> Iterator[Entry]:
+        """The matching entries the running hub's journal holds, oldest first (none when
+        stopped); iterate it on the loop."""
+        return self._hub.journal.export(wanted) if self._hub is not None else iter(())
+
+    def _follow_journal(self, hub: HubServer) -> None:
+        for token, (listener, wanted, _old) in list(self._journal_listeners.items()):
+            self._journal_listeners[token] = (listener, wanted,
+                                              hub.journal.subscribe(listener, wanted))
+
     # -- the phases ----------------------------------------------------------------------
 
     async def _start(self) -> bool:
@@ -278,6 +310,7 @@ class HubController(QObject):
             return self._fail(f"the server could not start: {exc}")
         self._hub = hub
         self._entry_batches.follow(hub.journal)
+        self._follow_journal(hub)
         if hub.advertiser is not None:
             hub.advertiser.on_change = self.discoveryChanged.emit
         # The hub may have completed the settings (a generated dashboard token): keep its
@@ -312,3 +345,7 @@ class HubController(QObject):
         self._state = state
         self.stateChanged.emit(state)
         self.discoveryChanged.emit()
+
+
+def _nothing() -> None:
+    """Unsubscribing while no hub runs: nothing to undo."""

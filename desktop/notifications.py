@@ -126,7 +126,8 @@ class Notifier(QObject):
         self._save.setSingleShot(True)
         self._save.setInterval(SAVE_DELAY_MS)
         self._save.timeout.connect(known.save)
-        self._unsubscribe_journal: Callable[[], None] | None = None
+        self._unsubscribe_journal = controller.subscribe_journal(
+            self._on_refused, Filter(kind=Kind.REFUSED))
         self._unsubscribe_registry = controller.manager.subscribe(self._on_connection)
         controller.stateChanged.connect(self._on_state)
         self._on_state(controller.state)
@@ -134,7 +135,7 @@ class Notifier(QObject):
     def close(self) -> None:
         """Stop listening, and write the names seen."""
         self._unsubscribe_registry()
-        self._follow_journal(False)
+        self._unsubscribe_journal()
         self._tick.stop()
         self._save.stop()
         self.known.save()
@@ -179,17 +180,7 @@ class Notifier(QObject):
             self._hold(NoticeKind.REFUSED, plain(f"{ip}: {reason}", TEXT_LENGTH))
 
     def _on_state(self, state: State) -> None:
-        self._follow_journal(state is State.RUNNING)
         if state is State.ERROR:
             self._hold(NoticeKind.SERVER_ERROR,
                        plain(self.controller.error or "unknown error", TEXT_LENGTH))
 
-    def _follow_journal(self, follow: bool) -> None:
-        """Listen to the running hub's journal (a restart makes a new one)."""
-        if self._unsubscribe_journal is not None:
-            self._unsubscribe_journal()
-            self._unsubscribe_journal = None
-        journal = self.controller.journal
-        if follow and journal is not None:
-            self._unsubscribe_journal = journal.subscribe(self._on_refused,
-                                                          Filter(kind=Kind.REFUSED))
