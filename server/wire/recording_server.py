@@ -94,13 +94,18 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         await super().emit(event, data, to=to, room=room, skip_sid=skip_sid,
                            namespace=namespace, callback=callback, ignore_queue=ignore_queue)
 
-    async def _handle_event(self, eio_sid: str, namespace: str, id: int | None,
-                            data: list[Any]) -> None:
+    async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str,
+                                     data: list[Any], namespace: str, id: int | None) -> None:
+        # python-socketio's dispatch of an event from a connected client, with its sid.
         if self.recorder is not None:
-            space = namespace or "/"
-            self.recorder.event_in(self.manager.sid_from_eio_sid(eio_sid, space), space, data,
-                                   id is not None)
-        await super()._handle_event(eio_sid, namespace, id, data)
+            self.recorder.event_in(sid, namespace, data, id is not None)
+        await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+
+    def record_refused_event(self, sid: str, namespace: str, data: list[Any], ack: bool,
+                             why: str) -> None:
+        """An event the hub refused instead of dispatching it: one entry, with why."""
+        if self.recorder is not None:
+            self.recorder.event_in(sid, namespace, data, ack, why)
 
     async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
         if event == "connect":
