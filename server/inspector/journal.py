@@ -92,12 +92,14 @@ class Journal:
 
     def record_event_in(self, sid: str, event: str, args: ArgsType, *, ack: bool = False,
                         client: str | None = None, ip: str | None = None,
-                        namespace: str = "/") -> Entry | None:
-        """A client sent ``event`` with ``args`` (``ack``: it asked for an acknowledgement)."""
+                        namespace: str = "/", refused: str | None = None) -> Entry | None:
+        """A client sent ``event`` with ``args`` (``ack``: it asked for an acknowledgement);
+        ``refused``: why the hub refused it (unknown, or the wrong number of arguments),
+        kept as the entry's ``reason``."""
         if not self.enabled:
             return None
         return self._event(_EVENT_IN, event, args, namespace, ack, sid, client, ip,
-                           None, None, None, None)
+                           None, None, None, None, refused and refused[:TEXT_LIMIT])
 
     def record_event_out(self, event: str, args: ArgsType, *, recipients: int,
                          sid: str | None = None, room: str | None = None,
@@ -109,22 +111,27 @@ class Journal:
             return None
         target = _TO_SID if sid is not None else _TO_ROOM if room is not None else _TO_ALL
         return self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
-                           _cut(room), recipients, target, skip_sid)
+                           room and room[:TEXT_LIMIT], recipients, target, skip_sid, None)
 
     def _event(self, kind: Kind, event: str, args: ArgsType, namespace: str, ack: bool,
                sid: str | None, client: str | None, ip: str | None, room: str | None,
                recipients: int | None, target: Target | None,
-               skip_sid: str | None) -> Entry:
+               skip_sid: str | None, reason: str | None) -> Entry:
         # The hot path: positional arguments, one clock read, one serialization.
         event = event[:TEXT_LIMIT]
         time_ms = int(self._clock() * 1000)
         payload, truncated, size = (render_payload(args, self.max_payload) if self.payloads
                                     else (None, False, 0))
-        kept = min(size, self.max_payload) if payload is not None else 0  # UTF-8 bytes
-        cost = ENTRY_OVERHEAD + len(event) + kept + (len(room) if room else 0)
-        entry = Entry(self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event,
-                      room, recipients, payload, ack, None, target, skip_sid, None,
-                      truncated, size, cost)
+        cost = ENTRY_OVERHEAD + len(event) + (self.max_payload if truncated else size)
+        if room:
+            cost += len(room)
+        if reason:
+            cost += len(reason)
+        # tuple.__new__ with Entry's fields in order: a third of the cost of Entry(...),
+        # whose __new__ is Python (tests/inspector/test_journal_entries.py checks the order).
+        entry: Entry = tuple.__new__(Entry, (
+            self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event, room,
+            recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost))
         self.stats.count(event, kind is _EVENT_IN)
         return self._append(entry)
 
@@ -187,10 +194,14 @@ class Journal:
         return self._append(entry)
 
     def _append(self, entry: Entry) -> Entry:
+        entries = self._entries
+        if len(entries) == self.max_entries:  # full: the oldest makes room, without a call
+            self.stored_bytes -= entries.popleft().cost
+            self.evicted += 1
         self._last_seq = entry.seq
-        self._entries.append(entry)
+        entries.append(entry)
         self.stored_bytes += entry.cost
-        if len(self._entries) > self.max_entries or self.stored_bytes > self.max_bytes:
+        if len(entries) > self.max_entries or self.stored_bytes > self.max_bytes:
             self._evict()
         if self._listeners.registered:  # an attribute, not __bool__: this is the hot path
             self._listeners.notify(entry)

@@ -61,16 +61,13 @@ class TrafficRecorder:
 
     # -- events
 
-    def event_in(self, sid: str | None, namespace: str, data: list[Any], ack: bool) -> None:
-        """A client sent ``data`` (``[event, *args]``, as the packet carried it)."""
+    def event_in(self, sid: str | None, namespace: str, data: list[Any], ack: bool,
+                 refused: str | None = None) -> None:
+        """A client sent ``data`` (``[event, *args]``, as the packet carried it); ``refused``:
+        why the hub refused it (one entry says both what came and why it went no further)."""
         name, ip = self._who(sid)
         self.journal.record_event_in(sid or "", str(data[0]), data[1:], ack=ack, client=name,
-                                     ip=ip, namespace=namespace)
-
-    def event_refused(self, sid: str, namespace: str, reason: str) -> None:
-        """An event the hub refused (unknown, or the wrong number of arguments)."""
-        name, ip = self._who(sid)
-        self.journal.record_refused(reason, ip=ip, sid=sid, client=name, namespace=namespace)
+                                     ip=ip, namespace=namespace, refused=refused)
 
     def event_out(self, event: str, data: Any, namespace: str, to: Any, skip_sid: Any,
                   ack: bool, recipients: int, to_sid: bool) -> None:

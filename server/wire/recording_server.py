@@ -69,11 +69,16 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     def recipient_count(self, namespace: str, to: Any, skip_sid: Any = None) -> int:
         """How many clients an emit to ``to`` (a sid, a room, several, or None: everyone)
         reaches, from the manager's room tables: no walk over the clients for one target."""
-        rooms = self.manager.rooms.get(namespace) or {}
-        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        # Rooms are bidicts, whose len() and truth test are Python calls: one len() here.
+        rooms = self.manager.rooms.get(namespace, {})
         if to is None or isinstance(to, str):
-            members = rooms.get(to) or {}
-            return len(members) - sum(1 for sid in skip if sid in members)
+            members = rooms.get(to)  # None: everyone (python-socketio's room None)
+            if members is None:
+                return 0
+            if not isinstance(skip_sid, list):  # a relay skips one sid: its sender
+                return len(members) - (skip_sid in members)
+            return len(members) - sum(1 for sid in set(skip_sid) if sid in members)
+        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
         reached: set[str] = set()
         for room in to:
             reached.update(rooms.get(room) or ())
@@ -87,20 +92,26 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         recorder = self.recorder
         if recorder is not None:
             space, target = namespace or "/", to or room
-            recorder.event_out(
-                event, data, space, target, skip_sid, callback is not None,
-                self.recipient_count(space, target, skip_sid),
-                isinstance(target, str) and self.manager.is_connected(target, space))
+            # A sid is a room of its own; it names a client if that client is in room None.
+            to_sid = isinstance(target, str) and target in (
+                self.manager.rooms.get(space, {}).get(None, ()))
+            recorder.event_out(event, data, space, target, skip_sid, callback is not None,
+                               self.recipient_count(space, target, skip_sid), to_sid)
         await super().emit(event, data, to=to, room=room, skip_sid=skip_sid,
                            namespace=namespace, callback=callback, ignore_queue=ignore_queue)
 
-    async def _handle_event(self, eio_sid: str, namespace: str, id: int | None,
-                            data: list[Any]) -> None:
+    async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str,
+                                     data: list[Any], namespace: str, id: int | None) -> None:
+        # python-socketio's dispatch of an event from a connected client, with its sid.
         if self.recorder is not None:
-            space = namespace or "/"
-            self.recorder.event_in(self.manager.sid_from_eio_sid(eio_sid, space), space, data,
-                                   id is not None)
-        await super()._handle_event(eio_sid, namespace, id, data)
+            self.recorder.event_in(sid, namespace, data, id is not None)
+        await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+
+    def record_refused_event(self, sid: str, namespace: str, data: list[Any], ack: bool,
+                             why: str) -> None:
+        """An event the hub refused instead of dispatching it: one entry, with why."""
+        if self.recorder is not None:
+            self.recorder.event_in(sid, namespace, data, ack, why)
 
     async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
         if event == "connect":

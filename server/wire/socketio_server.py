@@ -96,13 +96,6 @@ class HubSocketIOServer(RecordingServer):
         # handler is a refusal; a disconnect handler may omit the reason).
         if event in ("connect", "disconnect"):
             return await super()._trigger_event(event, namespace, *args)
-        refusal = self._event_refusal(event, namespace, args)
-        if refusal is not None:
-            # The client's mistake, not the server's: INFO, and an error ack if it asked.
-            logger.info("refused from %s in %s: %s", args[0], namespace, refusal)
-            if self.recorder is not None:
-                self.recorder.event_refused(args[0], namespace, refusal)
-            return {"ok": False, "error": refusal}
         # python-socketio runs event handlers in fire-and-forget tasks: one that raises
         # surfaces only as "Task exception was never retrieved", whenever the garbage
         # collector gets to it.  Log it now and tell the client; the hub serves on.
@@ -112,6 +105,22 @@ class HubSocketIOServer(RecordingServer):
             self.logger.exception("handler for event %s in namespace %s raised",
                                   shown_event(event), namespace)
             return {"ok": False, "error": f"event {shown_event(event)} failed in the server"}
+
+    async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str,
+                                     data: list[Any], namespace: str, id: int | None) -> None:
+        # Checked before the event is recorded and dispatched: a refused event is
+        # recorded once, with why, and never reaches a handler.
+        refusal = self._event_refusal(data[0], namespace, (sid, *data[1:]))
+        if refusal is None:
+            await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+            return
+        # The client's mistake, not the server's: INFO, and an error ack if it asked.
+        logger.info("refused from %s in %s: %s", sid, namespace, refusal)
+        self.record_refused_event(sid, namespace, data, id is not None, refusal)
+        if id is not None:
+            await self._send_packet(eio_sid, self.packet_class(
+                sio_packet.ACK, namespace=namespace, id=id,
+                data=[{"ok": False, "error": refusal}]))
 
     def _event_refusal(self, event: str, namespace: str, args: tuple[Any, ...]) -> str | None:
         """Why the handler ``_trigger_event`` would call cannot take this event (the

@@ -348,7 +348,7 @@ PAIRS = {
 
 def paired_ratios(rounds: list[dict[str, dict[str, Any]]], first: str, second: str,
                   rows: tuple[str, ...]) -> dict[str, list[float]]:
-    """``first`` ÷ ``second`` for each round in ``rows``, sorted.
+    """``first`` ÷ ``second`` for each round in ``rows``, in round order.
 
     The two run back to back within a round, so a ratio per round cancels what a round
     shares (the machine's load drifting over minutes); the ratio of two medians taken
@@ -359,15 +359,15 @@ def paired_ratios(rounds: list[dict[str, dict[str, Any]]], first: str, second: s
     for label in rows:
         pairs = [(pick(r[first], paths[label]), pick(r[second], paths[label]))
                  for r in rounds if first in r and second in r]
-        ratios[label] = sorted(d / h for d, h in pairs if d is not None and h)
+        ratios[label] = [d / h for d, h in pairs if d is not None and h]
     return ratios
 
 
 def paired_markdown(ratios: dict[str, list[float]], first: str, second: str) -> str:
     parts = [f"{label} {statistics.median(values):.2f}x "
-             f"({values[0]:.2f}-{values[-1]:.2f}x)"
+             f"({', '.join(f'{value:.2f}' for value in values)})"
              for label, values in ratios.items() if values]
-    return (f"{LABELS[first]} ÷ {LABELS[second]} within each round, median (range): "
+    return (f"{LABELS[first]} ÷ {LABELS[second]} within each round, median (each round's): "
             + "; ".join(parts) + ".\n") if parts else ""
 
 

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from server.inspector import Journal, Kind, Target
-from server.inspector.entry import TEXT_LIMIT, render_payload
+from server.inspector.entry import ENTRY_OVERHEAD, TEXT_LIMIT, Entry, render_payload
 
 SID = "sid-a"
 
@@ -161,3 +161,22 @@ def test_to_dict_parses_args_for_python_readers(journal: Journal) -> None:
     assert entry is not None
     assert entry.to_dict()["args"] == [{"a": [1, 2]}]
     assert orjson.loads(entry.to_json())["seq"] == 1
+
+
+def test_event_entries_hold_each_field_in_its_place(journal: Journal, clock) -> None:
+    """The journal builds event entries as bare tuples (the hot path): each value must
+    land in the field of its name."""
+    incoming = journal.record_event_in(SID, "set", ({"on": True},), ack=True, client="lamp",
+                                       ip="10.0.0.9", namespace="/home", refused="no")
+    outgoing = journal.record_event_out("set", ["x"], recipients=3, room="hall",
+                                        skip_sid=SID, namespace="/home")
+    time_ms = int(clock() * 1000)
+    assert incoming is not None and outgoing is not None
+    assert incoming._asdict() == Entry(
+        seq=1, time=time_ms, kind=Kind.EVENT_IN, sid=SID, client="lamp", ip="10.0.0.9",
+        namespace="/home", event="set", payload='[{"on":true}]', ack=True, reason="no",
+        size=13, cost=ENTRY_OVERHEAD + len("set" '[{"on":true}]' "no"))._asdict()
+    assert outgoing._asdict() == Entry(
+        seq=2, time=time_ms, kind=Kind.EVENT_OUT, namespace="/home", event="set",
+        room="hall", recipients=3, payload='["x"]', target=Target.ROOM, skip_sid=SID,
+        size=5, cost=ENTRY_OVERHEAD + len("set" '["x"]' "hall"))._asdict()

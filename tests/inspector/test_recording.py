@@ -59,10 +59,25 @@ async def test_a_clients_events_and_the_hubs_emits_are_recorded(kind, transport,
         assert relay_out.to_dict()["args"] == [{"from": device.sid, "data": {"t": 21.5}}]
         assert only(hub, kind="event_in", event="join").ack is True
         assert only(hub, kind="join", sid=device.sid).room == "lab"
-        assert only(hub, kind="event_in", event="nonsense").ack is True
-        assert only(hub, kind="refused", sid=device.sid).reason == "unknown event 'nonsense'"
+        unknown = only(hub, kind="event_in", event="nonsense")
+        assert (unknown.ack, unknown.reason) == (True, "unknown event 'nonsense'")
         assert only(hub, kind="disconnect", sid=device.sid).reason == "client close"
         assert all(TOKEN.encode() not in entry.to_json() for entry in entries(hub))
+
+
+@pytest.mark.parametrize(("event", "args", "why"), [
+    ("nonsense", (1,), "unknown event 'nonsense'"),
+    ("join", ("lab", "extra"), "event 'join' takes 0 to 1 arguments, got 2"),
+])
+async def test_a_refused_event_is_one_entry_saying_why(event, args, why, hub, clients):
+    device = await clients("py", hub_url(hub), "websocket")
+    assert await device.call(event, *args) == {"ok": False, "error": why}
+    await device.emit("message", "after")  # recorded after the refusal's entry, if any
+    await wait_until(lambda: bool(entries(hub, kind="event_in", event="message")),
+                     message="the next event's entry")
+    assert [(entry.kind, entry.event, entry.reason, entry.to_dict()["args"])
+            for entry in entries(hub, sid=device.sid) if entry.kind != "connect"] == [
+        ("event_in", event, why, list(args)), ("event_in", "message", None, ["after"])]
 
 
 async def test_binary_payloads_are_recorded_as_size_and_leading_bytes(hub, clients):

@@ -95,7 +95,8 @@ function targetText(entry) {
 export function entrySummary(entry) {
   switch (entry.kind) {
     case "event_in":
-      return [payloadPreview(entry), entry.ack ? "(ack asked)" : ""].filter(Boolean).join(" ");
+      return [payloadPreview(entry), entry.ack ? "(ack asked)" : "",
+        entry.reason && `refused: ${entry.reason}`].filter(Boolean).join(" ");
     case "event_out": {
       const count = entry.recipients === 1 ? "1 recipient" : `${entry.recipients} recipients`;
       return [targetText(entry), `(${count})`, payloadPreview(entry)].join(" ");
