@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from ..connections import ConnectionManager, manager
+from ..connections import ClientView, ConnectionManager, manager
 from ..discovery import Advertiser
 from ..hosts import HostGuard
 from ..hub.metrics import RelayMeter
@@ -90,9 +90,10 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("Not found.\n", 404)
 
 
-def get_connections_json(connections: ConnectionManager = manager) -> dict[str, Any]:
+def get_connections_json(connections: ClientView = manager) -> dict[str, Any]:
     """The seed's API: the ``/api/connections`` document, ``{"count": n, "connections":
-    [...]}``, for ``connections`` (the process-wide registry by default)."""
+    [...]}``, for ``connections`` (the process-wide registry by default; a cluster's
+    directory lists every node's clients, each with its ``node``)."""
     items = [c.to_dict() for c in connections.all()]
     return {"count": len(items), "connections": items}
 
@@ -123,6 +124,7 @@ class Dashboard:
             Route("/api/connections/{sid}", self.connection),
             Route("/api/feed", self.feed),
             *(inspector.routes if inspector is not None else ()),
+            Route("/api/nodes", self.nodes),
             Route("/api/info", self.info),
             Route("/healthz", self.healthz),
             Route("/favicon.svg", self.icon),
@@ -172,6 +174,11 @@ class Dashboard:
         if found is None:
             return await not_found(request, LookupError(request.path_params["sid"]))
         return JSONResponse(found.to_dict())
+
+    async def nodes(self, request: Request) -> Response:
+        """The cluster's nodes, this one first; an empty list on a hub that is no node."""
+        cluster = self.status.cluster
+        return JSONResponse([] if cluster is None else cluster.nodes())
 
     async def info(self, request: Request) -> Response:
         return JSONResponse(hub_info(self.settings, _served_port(request), self.advertiser))
