@@ -162,7 +162,8 @@ class Dashboard:
             hub_info(self.settings, _served_port(request), self.advertiser))
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
                                              query.get("client"), query.get("room", ""),
-                                             connect, traffic=self.inspector is not None))
+                                             connect, traffic=self.inspector is not None,
+                                             node=query.get("node", "")))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
