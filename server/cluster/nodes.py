@@ -104,7 +104,8 @@ class NodeTable:
     # -- hearing
 
     def receive(self, message: Envelope) -> bool:
-        """Apply one message from another node; True when that node should be asked for
+        """Hear one message from another node (of any kind: each one counts in its stream
+        and shows it alive) and apply its news; True when that node should be asked for
         a snapshot (it is new to us, we missed part of its stream, or it was down).
 
         Raises ``Refused`` for a message that fails its checks (nothing changes then) or
@@ -118,8 +119,10 @@ class NodeTable:
         if not in_step:
             node.incoming = None
         apply(node)
-        snapshot_started = message.kind == "snapshot" and node.incoming is not None
-        wanted = (needs_snapshot or not in_step) and not snapshot_started
+        # A hello is a node starting (or back on Redis): its snapshot follows unasked.
+        snapshot_coming = message.kind == "hello" or (message.kind == "snapshot"
+                                                      and node.incoming is not None)
+        wanted = (needs_snapshot or not in_step) and not snapshot_coming
         if wanted and self._clock() - node.asked >= node.interval:
             node.asked = self._clock()
             return True
@@ -140,7 +143,7 @@ class NodeTable:
         if message.kind == "changes":
             upserts, removed = change_fields(message.body, message.node)
             return lambda node: self._changes(node, upserts, removed)
-        raise Refused("not a node's own news")
+        return lambda node: None  # a request: heard (it counts in the stream), no news
 
     def _node_for(self, message: Envelope) -> tuple[Node, bool]:
         """The sender's record, made anew for a node not known or restarted; and whether

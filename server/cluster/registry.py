@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from ..config import Settings
 from ..connections import Change, Connection, ConnectionManager
+from .actions import RemoteActions, addressed_to
 from .directory import ClusterDirectory
 from .nodes import NodeState
 from .registry_wire import (
@@ -87,6 +88,8 @@ class ClusterRegistry:
         self._redis: aioredis.Redis | None = None
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self.actions = RemoteActions(self._send)
+        """Inspector actions on clients of other nodes, and theirs on ours."""
 
     @property
     def name(self) -> str:
@@ -120,6 +123,7 @@ class ClusterRegistry:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.actions.close()
         if self.connected:
             with contextlib.suppress(RedisError, OSError, TimeoutError):
                 async with asyncio.timeout(COMMAND_TIMEOUT_SECONDS):
@@ -158,6 +162,9 @@ class ClusterRegistry:
                 await self._session()
             except (RedisError, OSError) as exc:
                 self._link_lost(exc)
+            except Exception as exc:  # a bug must not end the node's part in the cluster
+                logger.exception("cluster registry failed; starting over")
+                self._link_lost(exc)
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _session(self) -> None:
@@ -166,7 +173,7 @@ class ClusterRegistry:
         try:
             await pubsub.subscribe(self.channel)
             self._link_up()
-            await self._publish(encode("hello", self.name, self.instance, self._next_seq()))
+            await self._send("hello")
             await _first_failure(self._listen(pubsub), self._publish_changes(), self._beat())
         finally:
             with contextlib.suppress(RedisError, OSError):
@@ -191,13 +198,12 @@ class ClusterRegistry:
         self._pending.clear()
         self.directory.table.link_lost()
 
-    async def _publish(self, message: bytes) -> None:
+    async def _send(self, kind: str, **body: Any) -> None:
+        """Publish one message of this node's stream (each one takes the next number)."""
         assert self._redis is not None
-        await self._redis.publish(self.channel, message)
-
-    def _next_seq(self) -> int:
         self._seq += 1
-        return self._seq
+        await self._redis.publish(self.channel,
+                                  encode(kind, self.name, self.instance, self._seq, **body))
 
     # -- publishing
 
@@ -219,10 +225,9 @@ class ClusterRegistry:
             items = list(pending.items())
             for start in range(0, len(items), CHUNK):
                 part = items[start:start + CHUNK]
-                await self._publish(encode(
-                    "changes", self.name, self.instance, self._next_seq(),
-                    upsert=[client_fields(c) for _, c in part if c is not None],
-                    remove=[sid for sid, c in part if c is None]))
+                await self._send(
+                    "changes", upsert=[client_fields(c) for _, c in part if c is not None],
+                    remove=[sid for sid, c in part if c is None])
 
     async def _publish_snapshot(self) -> None:
         """All local clients as they are now, in parts sent back to back."""
@@ -230,16 +235,13 @@ class ClusterRegistry:
         starts = range(0, max(len(clients), 1), CHUNK)
         for start in starts:
             part = clients[start:start + CHUNK]
-            await self._publish(encode(
-                "snapshot", self.name, self.instance, self._next_seq(),
-                first=start == 0, last=start == starts[-1],
-                clients=[client_fields(c) for c in part]))
+            await self._send("snapshot", first=start == 0, last=start == starts[-1],
+                             clients=[client_fields(c) for c in part])
 
     async def _beat(self) -> None:
         while True:
-            await self._publish(encode(
-                "heartbeat", self.name, self.instance, self._next_seq(), address=self.address,
-                clients=self.directory.local.count(), interval=self.heartbeat))
+            await self._send("heartbeat", address=self.address,
+                             clients=self.directory.local.count(), interval=self.heartbeat)
             for name in self.directory.table.expire():
                 logger.warning("cluster node %r missed its heartbeats: marked down, its "
                                "clients dropped from the view", name)
@@ -265,14 +267,17 @@ class ClusterRegistry:
             self._refuse(str(exc))
 
     async def _apply(self, envelope: Envelope) -> None:
-        if envelope.kind == "hello":
+        kind, body = envelope.kind, envelope.body
+        mine = kind in ("act", "reply") and addressed_to(body) == self.name
+        wanted = kind == "hello" or (kind == "ask" and asked_node(body) == self.name)
+        if self.directory.table.receive(envelope):
+            await self._send("ask", of=envelope.node)
+        if wanted:
             self._want_snapshot()
-        elif envelope.kind == "ask":
-            if asked_node(envelope.body) == self.name:
-                self._want_snapshot()
-        elif self.directory.table.receive(envelope):
-            await self._publish(encode("ask", self.name, self.instance, self._next_seq(),
-                                       of=envelope.node))
+        elif mine and kind == "act":
+            self.actions.heard_act(envelope.node, body)
+        elif mine:
+            self.actions.heard_reply(body)
 
     def _want_snapshot(self) -> None:
         self._snapshot_wanted = True

@@ -28,7 +28,9 @@ MAX_IP = 64
 MAX_TRANSPORT = 16
 MAX_ROOMS_PER_CLIENT = 1000
 MIN_INTERVAL, MAX_INTERVAL = 0.05, 60.0
-KINDS = ("heartbeat", "hello", "ask", "snapshot", "changes")
+KINDS = ("heartbeat", "hello", "ask", "snapshot", "changes", "act", "reply")
+NEWS = ("heartbeat", "snapshot", "changes")
+"""The kinds that tell of a node and its clients; the others ask something of a node."""
 
 
 class Refused(ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -40,6 +40,9 @@ from .inspector_api import InspectorApi
 from .page import render_dashboard
 from .sse import EventStreams
 from .status import HubStatus
+
+if TYPE_CHECKING:
+    from ..cluster.registry import ClusterRegistry
 
 SECURITY_HEADERS = [
     # No inline script or style at all: whatever a client's name contains cannot run.
@@ -138,6 +141,13 @@ class Dashboard:
                                    allowed_hosts=lambda: self.settings.allowed_hosts)],
             exception_handlers={404: not_found},
         )
+
+    def join_cluster(self, registry: ClusterRegistry) -> None:
+        """Show every client of the cluster and act on any of them (``registry``: this
+        hub's part of the cluster)."""
+        self.status.join_cluster(registry)
+        if self.inspector is not None:
+            self.inspector.join_cluster(registry)
 
     @property
     def settings(self) -> Settings:

@@ -154,7 +154,7 @@ class HubServer:
         ``redis_url`` is set."""
         if self.settings.redis_url is not None:
             self.registry = ClusterRegistry(self.settings, self.manager)
-            self.dashboard.status.join_cluster(self.registry)
+            self.dashboard.join_cluster(self.registry)
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None

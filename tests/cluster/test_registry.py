@@ -46,7 +46,7 @@ async def test_every_node_lists_every_client_with_its_node(redis_server, clients
         assert document["count"] == 3
         assert {item["sid"]: item["node"] for item in document["connections"]} == placed
         nodes = await api(hubs[1], "/api/nodes")
-        assert [node["name"] for node in nodes][0] == hubs[1].registry.name
+        assert nodes[0]["name"] == hubs[1].registry.name
         assert {node["name"] for node in nodes} == set(placed.values())
         assert all(node["state"] == "up" and node["clients"] == 1 for node in nodes)
         for hub in hubs:  # the local registries still hold their own clients only

@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 
-import orjson
 import pytest
 import redis.asyncio as aioredis
 from helpers.redis_server import free_loopback_port
@@ -68,12 +67,8 @@ async def test_a_frozen_node_goes_down_and_its_clients_come_back_with_it(redis_s
                 assert theirs.sid not in observer.registry.directory
             finally:
                 node.process.send_signal(signal.SIGCONT)
-            try:
-                await wait_until(lambda: theirs.sid in observer.registry.directory, WITHIN,
-                                 "the node's client to come back")
-            except AssertionError:
-                print(node.output(), states(observer))
-                raise
+            await wait_until(lambda: theirs.sid in observer.registry.directory, WITHIN,
+                             "the node's client to come back")
             assert states(observer)["sleepy"] == "up"
         finally:
             await node.kill()
