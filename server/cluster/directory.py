@@ -29,7 +29,12 @@ class ClusterDirectory:
         self._unsubscribe_local: Callable[[], None] | None = None
 
     def _here(self, connection: Connection) -> Connection:
-        return replace(connection, node=self.local_name)
+        return replace(connection, node=self.local_name) if self.local_name else connection
+
+    def leave_cluster(self) -> None:
+        """This node is no longer one: the other nodes' clients leave the view."""
+        self.table.forget_all()
+        self.local_name = ""
 
     def get(self, sid: str) -> Connection | None:
         found = self.local.get(sid)

@@ -229,6 +229,12 @@ class NodeTable:
             self._set_clients(node, {})
         return [node.name for node in gone]
 
+    def forget_all(self) -> None:
+        """Forget every node, and say that each of their clients has gone."""
+        for node in list(self._nodes.values()):
+            self._set_clients(node, {})
+        self._nodes.clear()
+
     def link_lost(self) -> None:
         """This node cannot hear anyone: every up node is stale, its clients kept."""
         for node in self._nodes.values():

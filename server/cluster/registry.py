@@ -66,13 +66,17 @@ class ClusterRegistry:
     """One node's side of the registry; ``start(port)`` with the hub, ``stop()`` after."""
 
     def __init__(self, settings: Settings, manager: ConnectionManager,
-                 heartbeat: float = HEARTBEAT_SECONDS) -> None:
+                 heartbeat: float = HEARTBEAT_SECONDS,
+                 directory: ClusterDirectory | None = None) -> None:
+        """``directory``: the view to keep (one that outlives this registry, as the
+        desktop's does across restarts); a new one over ``manager`` by default."""
         assert settings.redis_url is not None
         self.settings = settings
         self.heartbeat = heartbeat
         self.channel = registry_channel(settings)
         self.instance = uuid.uuid4().hex
-        self.directory = ClusterDirectory(manager, settings.node_name or "")
+        self.directory = ClusterDirectory(manager, "") if directory is None else directory
+        assert self.directory.local is manager
         self.address = ""
         self.connected = False
         self.unreachable_since: datetime | None = None
@@ -132,6 +136,7 @@ class ClusterRegistry:
             await self._redis.aclose()
             self._redis = None
         self.connected = False
+        self.directory.leave_cluster()
 
     # -- what it reports
 
@@ -165,6 +170,9 @@ class ClusterRegistry:
             except Exception as exc:  # a bug must not end the node's part in the cluster
                 logger.exception("cluster registry failed; starting over")
                 self._link_lost(exc)
+            assert self._redis is not None
+            # Every pooled connection went with the link: one kept would fail the next try.
+            await self._redis.connection_pool.disconnect()
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _session(self) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from ..app import build_hub
+from ..cluster.directory import ClusterDirectory
 from ..cluster.registry import ClusterRegistry
 from ..config import Settings, ensure_dashboard_token, with_dashboard_token
 from ..connections import ConnectionManager
@@ -136,7 +137,10 @@ class HubServer:
     run, and keeping one in the config file is the entry points' job (``run_server``).
     """
 
-    def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
+    def __init__(self, settings: Settings, manager: ConnectionManager | None = None,
+                 directory: ClusterDirectory | None = None) -> None:
+        """``directory``: in a cluster, the view of every client to keep up to date (one
+        over ``manager`` that outlives this hub); the registry's own by default."""
         self.settings = with_dashboard_token(settings)
         self.manager = ConnectionManager() if manager is None else manager
         self.advertiser: Advertiser | None = None
@@ -153,7 +157,7 @@ class HubServer:
         """Tells the cluster about this hub's clients and shows everyone's; None unless
         ``redis_url`` is set."""
         if self.settings.redis_url is not None:
-            self.registry = ClusterRegistry(self.settings, self.manager)
+            self.registry = ClusterRegistry(self.settings, self.manager, directory=directory)
             self.dashboard.join_cluster(self.registry)
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None

@@ -74,7 +74,8 @@ async def test_a_frozen_node_goes_down_and_its_clients_come_back_with_it(redis_s
             await node.kill()
 
 
-async def test_the_registry_recovers_when_redis_comes_back(redis_server, clients):
+async def test_the_registry_recovers_when_redis_comes_back(
+        redis_server, clients, caplog: pytest.LogCaptureFixture):
     async with running_hub(redis_url=redis_server.url) as first, \
             running_hub(redis_url=redis_server.url) as second:
         staying = await clients("py", hub_url(first), "websocket")
@@ -102,6 +103,8 @@ async def test_the_registry_recovers_when_redis_comes_back(redis_server, clients
                          "both views to match the clients again")
         assert first.registry.unreachable_since is None
         assert set(states(second).values()) == {"up"}
+    lost = [r for r in caplog.records if "Redis unreachable" in r.getMessage()]
+    assert len(lost) == 2  # once for each node: back, the link holds
 
 
 HOSTILE = [
