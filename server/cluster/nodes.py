@@ -31,6 +31,17 @@ logger = logging.getLogger(__name__)
 MISSED_HEARTBEATS = 3
 MAX_NODES = 256
 MAX_CLIENTS_PER_NODE = 100_000
+MAX_REMOTE_TEXT = 256 * 1024 * 1024
+"""Characters of the other nodes' clients held at once, snapshots being received included:
+what other nodes can make this one keep (each client also costs ``CLIENT_OVERHEAD``)."""
+CLIENT_OVERHEAD = 64
+
+
+def weight(connection: Connection) -> int:
+    """What one remote client counts against ``MAX_REMOTE_TEXT``."""
+    return (CLIENT_OVERHEAD + len(connection.sid) + len(connection.name or "")
+            + len(connection.client_ip) + len(connection.transport)
+            + len(connection.user_agent) + sum(map(len, connection.rooms)))
 
 
 class NodeState(enum.Enum):
@@ -77,6 +88,8 @@ class NodeTable:
         self._wall_clock = wall_clock
         self._nodes: dict[str, Node] = {}
         self._owner: dict[str, Node] = {}  # sid -> the node it is connected to
+        self.held = 0
+        """The weight of every remote client held, in tables and snapshots under way."""
 
     # -- reading
 
@@ -109,7 +122,7 @@ class NodeTable:
         a snapshot (it is new to us, we missed part of its stream, or it was down).
 
         Raises ``Refused`` for a message that fails its checks (nothing changes then) or
-        would take a node past ``MAX_CLIENTS_PER_NODE`` (applied up to the limit)."""
+        would take the table past its limits (applied up to them)."""
         apply = self._parse(message)
         node, needs_snapshot = self._node_for(message)
         in_step = node.next_seq is None or message.seq == node.next_seq
@@ -117,7 +130,7 @@ class NodeTable:
         node.heard, node.last_seen = self._clock(), self._wall_clock()
         node.state = NodeState.UP
         if not in_step:
-            node.incoming = None
+            self._drop_incoming(node)
         apply(node)
         # A hello is a node starting (or back on Redis): its snapshot follows unasked.
         snapshot_coming = message.kind == "hello" or (message.kind == "snapshot"
@@ -152,6 +165,7 @@ class NodeTable:
         if node is not None and node.instance == message.instance:
             return node, node.state is NodeState.DOWN
         if node is not None:  # the same name, restarted: its old clients are gone
+            self._drop_incoming(node)
             self._set_clients(node, {})
             del self._nodes[node.name]
         elif len(self._nodes) >= MAX_NODES and not self._forget_a_down_node():
@@ -172,16 +186,28 @@ class NodeTable:
     def _snapshot_part(self, node: Node, first: bool, last: bool,
                        clients: list[Connection]) -> None:
         if first:
+            self._drop_incoming(node)
             node.incoming = {}
-        if node.incoming is None:  # a part of a snapshot whose beginning we missed
+        incoming = node.incoming
+        if incoming is None:  # a part of a snapshot whose beginning we missed
             return
-        node.incoming.update((c.sid, c) for c in clients)
-        if len(node.incoming) > MAX_CLIENTS_PER_NODE:
-            node.incoming = None
-            raise Refused("a node reports more clients than the limit")
+        added = {c.sid: c for c in clients}
+        growth = sum(weight(c) for c in added.values()) \
+            - sum(weight(incoming[sid]) for sid in added if sid in incoming)
+        if len(incoming.keys() | added.keys()) > MAX_CLIENTS_PER_NODE \
+                or self.held + growth > MAX_REMOTE_TEXT:
+            self._drop_incoming(node)
+            raise Refused("a node reports more clients than the limits")
+        incoming.update(added)
+        self.held += growth
         if last:
-            incoming, node.incoming = node.incoming, None
+            self._drop_incoming(node)
             self._set_clients(node, incoming)
+
+    def _drop_incoming(self, node: Node) -> None:
+        if node.incoming is not None:
+            self.held -= sum(map(weight, node.incoming.values()))
+            node.incoming = None
 
     def _changes(self, node: Node, upserts: list[Connection], removed: list[str]) -> None:
         for sid in removed:
@@ -200,8 +226,11 @@ class NodeTable:
         if owner is not None and owner is not node:
             return  # another node's client: the first to claim a sid keeps it
         old = node.clients.get(connection.sid)
-        if old is None and len(node.clients) >= MAX_CLIENTS_PER_NODE:
-            raise Refused("a node reports more clients than the limit")
+        growth = weight(connection) - (0 if old is None else weight(old))
+        if (old is None and len(node.clients) >= MAX_CLIENTS_PER_NODE) \
+                or self.held + growth > MAX_REMOTE_TEXT:
+            raise Refused("a node reports more clients than the limits")
+        self.held += growth
         node.clients[connection.sid] = connection
         self._owner[connection.sid] = node
         if old is None:
@@ -212,6 +241,7 @@ class NodeTable:
     def _remove(self, node: Node, sid: str) -> None:
         connection = node.clients.pop(sid, None)
         if connection is not None:
+            self.held -= weight(connection)
             del self._owner[sid]
             self._notify(Change.REMOVED, connection)
 
@@ -225,13 +255,14 @@ class NodeTable:
                 and now - node.heard > MISSED_HEARTBEATS * node.interval]
         for node in gone:
             node.state = NodeState.DOWN
-            node.incoming = None
+            self._drop_incoming(node)
             self._set_clients(node, {})
         return [node.name for node in gone]
 
     def forget_all(self) -> None:
         """Forget every node, and say that each of their clients has gone."""
         for node in list(self._nodes.values()):
+            self._drop_incoming(node)
             self._set_clients(node, {})
         self._nodes.clear()
 
@@ -247,7 +278,7 @@ class NodeTable:
         now = self._clock()
         for node in self._nodes.values():
             node.next_seq = None
-            node.incoming = None
+            self._drop_incoming(node)
             if node.state is NodeState.STALE:
                 node.state = NodeState.UP
                 node.heard = now
