@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 from helpers.redis_server import free_loopback_port
@@ -165,3 +166,21 @@ async def test_hostile_messages_are_refused_logged_once_and_the_rest_goes_on(
     assert len(reasons) == len(set(reasons)) >= 8  # each reason once, however often
     assert not any(r.exc_info for r in caplog.records)
     assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+
+
+async def test_a_hub_started_without_redis_serves_and_joins_when_redis_comes(
+        redis_server, clients):
+    redis_server.stop()
+    async with running_hub(redis_url=redis_server.url) as lonely:
+        await wait_until(lambda: lonely.registry.unreachable_since is not None, WITHIN,
+                         "the registry to find Redis unreachable")
+        mine = await clients("py", hub_url(lonely), "websocket")
+        assert await mine.call("join", "lab") == {"ok": True, "rooms": ["lab"]}
+        async with httpx.AsyncClient(base_url=hub_url(lonely), timeout=10) as http:
+            page = (await http.get("/")).text
+        assert "cluster: Redis unreachable since " in page
+        redis_server.start()
+        async with running_hub(redis_url=redis_server.url) as other:
+            await wait_until(lambda: mine.sid in other.registry.directory, WITHIN,
+                             "the first hub's client to reach the cluster")
+        assert lonely.registry.connected
