@@ -98,10 +98,10 @@ def _cluster_controls(cluster: dict[str, Any] | None, node: str) -> tuple[str, s
             f'<option value="">All nodes</option>{options}</select>')
 
 
-def _details(c: dict[str, Any] | None, traffic: bool) -> str:
+def _details(c: dict[str, Any] | None, traffic: bool, clustered: bool) -> str:
     items = []
-    for label, key in DETAILS:
-        value = c[key] if c else ""
+    for label, key in (*DETAILS, (NODE_COLUMN, "node")) if clustered else DETAILS:
+        value = c.get(key) if c else ""
         if key == "rooms":
             value = ", ".join(value) if value else ""
         shown = _since(value) if key in TIMES and value else _t("-" if value in ("", None)
@@ -203,7 +203,7 @@ No client matches the filter.</p>
 </section>
 {render_traffic_section() if traffic else ""}
 {sections}
-{_details(selected, traffic)}
+{_details(selected, traffic, clustered)}
 </main>""", head)
 
 

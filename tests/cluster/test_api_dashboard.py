@@ -50,6 +50,8 @@ async def test_the_page_shows_and_filters_every_node_s_clients(redis_server, cli
         assert shown_sids(page) == {here.sid, there.sid}
         assert shown_sids(await page_text(north, "?node=south")) == {there.sid}
         assert shown_sids(await page_text(north, "?node=north")) == {here.sid}
+        details = await page_text(north, f"?client={there.sid}")
+        assert '<dt>Node</dt><dd data-key="node">south</dd>' in details
 
 
 @needs_chromium
