@@ -133,7 +133,7 @@ class ClusterRegistry:
                 async with asyncio.timeout(COMMAND_TIMEOUT_SECONDS):
                     await self._publish_snapshot()
         if self._redis is not None:
-            await self._redis.aclose()
+            await self._redis.connection_pool.disconnect()
             self._redis = None
         self.connected = False
         self.directory.leave_cluster()
@@ -176,16 +176,15 @@ class ClusterRegistry:
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _session(self) -> None:
+        """One life of the link; its connections are closed with the pool's, by ``_run``
+        after a failure or by ``stop``: ``connection_pool.disconnect()`` is there in every
+        redis-py this package allows (``aclose()`` came in 5.0.1)."""
         assert self._redis is not None
         pubsub = self._redis.pubsub()
-        try:
-            await pubsub.subscribe(self.channel)
-            self._link_up()
-            await self._send("hello")
-            await _first_failure(self._listen(pubsub), self._publish_changes(), self._beat())
-        finally:
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py: no annotations
+        await pubsub.subscribe(self.channel)
+        self._link_up()
+        await self._send("hello")
+        await _first_failure(self._listen(pubsub), self._publish_changes(), self._beat())
 
     def _link_up(self) -> None:
         if self.unreachable_since is not None:
