@@ -21,7 +21,7 @@ from ..hub.traffic import ClientTraffic
 VERSION = 1
 MAX_MESSAGE_BYTES = 1024 * 1024
 CHUNK = 500
-"""Clients per published message: a snapshot of 10,000 clients is 20 messages of ~150 kB."""
+"""Clients per published message: a snapshot of 10,000 clients is 20 messages of ~120 kB."""
 MAX_NODE_NAME = 200
 MAX_SID = 64
 MAX_IP = 64
