@@ -72,7 +72,7 @@ class DesktopApp(QObject):
         self.problem_box: SettingsProblemBox | None = None
         self._told_hidden = False
         self.controller = HubController(settings, self)
-        self.model = ConnectionsModel(self.controller.manager, self)
+        self.model = ConnectionsModel(self.controller.clients, self)
         self.actions = AppActions(self)
         self.window = MainWindow(self.controller, self.model, self.actions,
                                  hide_on_close=tray_available)
@@ -241,6 +241,7 @@ class DesktopApp(QObject):
 
     def _on_state(self, state: State) -> None:
         self.actions.update_for(state)
+        self.model.set_clustered(self.controller.clustered)
         self._update_tray()
 
     def _update_tray(self) -> None:

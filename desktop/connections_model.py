@@ -1,4 +1,5 @@
-"""The connected clients as a Qt table model, fed by the ``ConnectionManager``'s changes.
+"""The connected clients as a Qt table model, fed by the ``ConnectionManager``'s changes
+(or a cluster's ``ClusterDirectory``'s: then a Node column says where each client is).
 
 A thin adapter: it holds the rows in arrival order and an index by sid.  Changes are
 queued as they come and applied together a moment later, so that a thousand clients
@@ -27,7 +28,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 
-from server.connections import Change, Connection, ConnectionManager
+from server.connections import Change, ClientView, Connection
 
 COALESCE_MS = 50
 """Changes arriving within this long are applied in one go: faster than the eye follows."""
@@ -47,6 +48,11 @@ class Column(enum.IntEnum):
     TRANSPORT = 3
     CONNECTED_SINCE = 4
     ROOMS = 5
+
+
+NODE_COLUMN = len(Column)
+"""The Node column, after the others: only while the hub is a node of a cluster."""
+NODE_HEADER = "Node"
 
 
 HEADERS = {
@@ -74,7 +80,10 @@ def local_time(moment: datetime) -> str:
             f"{locale.toString(shown.time(), time_format)}")
 
 
-def _display(connection: Connection, column: Column) -> str:
+def _display(connection: Connection, number: int) -> str:
+    if number == NODE_COLUMN:
+        return connection.node or ""
+    column = Column(number)
     if column is Column.NAME:
         return connection.name or NO_NAME
     if column is Column.SID:
@@ -102,8 +111,9 @@ def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
 class ConnectionsModel(QAbstractTableModel):
     """One row per connected client, in the order they connected."""
 
-    def __init__(self, manager: ConnectionManager, parent: QObject | None = None) -> None:
+    def __init__(self, manager: ClientView, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._clustered = False
         self._rows: list[Connection] = manager.all()
         self._row_of: dict[str, int] = {}
         self._reindex()
@@ -120,6 +130,19 @@ class ConnectionsModel(QAbstractTableModel):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    def set_clustered(self, clustered: bool) -> None:
+        """Show the Node column (the hub is a node of a cluster) or hide it."""
+        if clustered == self._clustered:
+            return
+        if clustered:
+            self.beginInsertColumns(QModelIndex(), NODE_COLUMN, NODE_COLUMN)
+            self._clustered = True
+            self.endInsertColumns()
+        else:
+            self.beginRemoveColumns(QModelIndex(), NODE_COLUMN, NODE_COLUMN)
+            self._clustered = False
+            self.endRemoveColumns()
 
     # -- row interface -----------------------------------------------------------------
 
@@ -175,21 +198,22 @@ class ConnectionsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else len(Column) + self._clustered
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) \
+                or index.column() >= self.columnCount():
             return None
         connection = self._rows[index.row()]
-        column = Column(index.column())
+        column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if role == Qt.ItemDataRole.ToolTipRole and column is Column.NAME:
+            if role == Qt.ItemDataRole.ToolTipRole and column == Column.NAME:
                 return connection.user_agent or None
             return _display(connection, column)
         if role == SID_ROLE:
             return connection.sid
         if role == SORT_ROLE:
-            if column is Column.CONNECTED_SINCE:
+            if column == Column.CONNECTED_SINCE:
                 return connection.connected_at.timestamp()
             return _display(connection, column).casefold()
         return None
@@ -197,8 +221,8 @@ class ConnectionsModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(Column)):
-            return HEADERS[Column(section)]
+                and 0 <= section < self.columnCount()):
+            return HEADERS[Column(section)] if section < len(Column) else NODE_HEADER
         return None
 
 

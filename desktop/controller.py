@@ -2,7 +2,8 @@
 
 Widgets bind to its signals and call its few methods; none of them touches uvicorn or
 python-socketio.  One ``ConnectionManager`` outlives every restart, so the table model
-subscribes once and a restart (new settings, new ``HubServer``) needs no rewiring.
+subscribes once and a restart (new settings, new ``HubServer``) needs no rewiring; so does
+``clients``, the view the window lists: the same clients, and in a cluster every node's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal
 
+from server.cluster.directory import ClusterDirectory
 from server.config import Settings, SettingsError, ensure_dashboard_token, save_config_file
 from server.connect_snippets import Snippet, snippets
 from server.connections import ConnectionManager
@@ -32,6 +34,8 @@ from .traffic_feed import EntryBatches
 
 logger = logging.getLogger(LOGGER_NAME)
 
+REMOTE_ANSWER_SECONDS = 5.0
+"""How long another node of the cluster has to carry out a disconnect."""
 FREE_PORT_SEARCH = 20
 """How many ports above a busy one to try when suggesting another."""
 ALL_INTERFACES = "0.0.0.0"
@@ -60,6 +64,8 @@ class HubController(QObject):
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.manager = ConnectionManager()
+        self.clients = ClusterDirectory(self.manager, "")
+        """Every client the window lists: this hub's, and in a cluster every node's."""
         self._settings = settings
         self._hub: HubServer | None = None
         self._state = State.STOPPED
@@ -172,6 +178,22 @@ class HubController(QObject):
     def client_count(self) -> int:
         return self.manager.count()
 
+    @property
+    def clustered(self) -> bool:
+        """Whether the running hub is a node of a cluster (``redis_url`` is set)."""
+        return self._hub is not None and self._hub.registry is not None
+
+    def nodes_up(self) -> int | None:
+        """How many of the cluster's nodes are up, this one included; None if no cluster."""
+        registry = self._hub.registry if self._hub is not None else None
+        return None if registry is None else registry.nodes_up()
+
+    def cluster_status(self) -> str | None:
+        """``cluster: 3 nodes up, …`` or ``cluster: Redis unreachable since …``; None
+        when the hub is no node of a cluster."""
+        registry = self._hub.registry if self._hub is not None else None
+        return None if registry is None else registry.status_line()
+
     def restart_needed(self, settings: Settings) -> bool:
         """Whether serving ``settings`` takes a restart, which disconnects every client.
 
@@ -225,6 +247,16 @@ class HubController(QObject):
         if self._hub is not None and sid in self.manager:
             logger.info("disconnecting client sid=%s at the user's request", sid)
             await self._hub.sio.kick(sid)
+        elif self._hub is not None and self._hub.registry is not None:
+            remote = self.clients.table.client(sid)
+            if remote is not None and remote.node is not None:
+                logger.info("disconnecting client sid=%s of node %r at the user's request",
+                            sid, remote.node)
+                status, answer = await self._hub.registry.actions.ask(
+                    remote.node, {"do": "disconnect", "sid": sid}, REMOTE_ANSWER_SECONDS)
+                if status != 200:
+                    logger.warning("node %r did not disconnect sid=%s: %s", remote.node, sid,
+                                   answer.decode(errors="replace"))
 
     # -- sending events (the composer) ---------------------------------------------------
 
@@ -299,7 +331,7 @@ class HubController(QObject):
             return True
         self._set_state(State.STARTING)
         # The app is an entry point: a token generated here is kept for the next start.
-        hub = HubServer(ensure_dashboard_token(self._settings), self.manager)
+        hub = HubServer(ensure_dashboard_token(self._settings), self.manager, self.clients)
         try:
             await hub.start()
         except PortInUseError as exc:

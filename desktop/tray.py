@@ -12,11 +12,16 @@ from .icons import state_icon
 
 
 def describe(controller: HubController, clients: int) -> str:
-    """One or two lines on the server: where it listens and how many are connected."""
+    """One or two lines on the server: where it listens and how many are connected (in a
+    cluster: the nodes up and the clients of them all)."""
     state = controller.state
     if state is State.RUNNING:
         address = controller.urls[0] if controller.urls else "?"
         noun = "client" if clients == 1 else "clients"
+        nodes = controller.nodes_up()
+        if nodes is not None:
+            return (f"socketio-tray: {address}\n{nodes} node{'' if nodes == 1 else 's'} up, "
+                    f"{clients} {noun} in all")
         return f"socketio-tray: {address}\n{clients} {noun} connected"
     if state is State.ERROR:
         return f"socketio-tray: {controller.error}"
@@ -26,8 +31,10 @@ def describe(controller: HubController, clients: int) -> str:
 def status_line(controller: HubController, clients: int) -> str:
     """The menu's first line: the server's state and port, and how many are connected."""
     if controller.state is State.RUNNING:
+        nodes = controller.nodes_up()
+        where = "" if nodes is None else f" of {nodes} node{'' if nodes == 1 else 's'}"
         return f"Running on port {controller.port} — {clients} " \
-            f"client{'' if clients == 1 else 's'}"
+            f"client{'' if clients == 1 else 's'}{where}"
     if controller.state is State.ERROR:
         return "Not running: see the window"
     return f"Server {controller.state.value}"

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from .hub.traffic import ClientTraffic
 
@@ -29,12 +29,14 @@ class Connection:
     transport: str = "polling"
     user_agent: str = ""
     name: str | None = None
+    node: str | None = None
+    """The cluster node the client is connected to; None on a hub that is no node."""
     # Counted in place as messages pass, outside equality: a message is no change.
     traffic: ClientTraffic = field(default_factory=ClientTraffic, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape served by ``/api/connections``."""
-        return {
+        """The JSON shape served by ``/api/connections`` (with ``node`` in a cluster)."""
+        shape = {
             "sid": self.sid,
             "name": self.name,
             "client_ip": self.client_ip,
@@ -46,6 +48,9 @@ class Connection:
             "messages_received": self.traffic.received,
             "last_seen": datetime.fromtimestamp(self.traffic.last_seen, UTC).isoformat(),
         }
+        if self.node is not None:
+            shape["node"] = self.node
+        return shape
 
 
 class Change(enum.Enum):
@@ -55,6 +60,23 @@ class Change(enum.Enum):
 
 
 Listener = Callable[[Change, Connection], None]
+
+
+class ClientView(Protocol):
+    """What readers need of a registry: ``ConnectionManager`` for one hub, and
+    ``server.cluster.directory.ClusterDirectory`` for every client of a cluster."""
+
+    def get(self, sid: str) -> Connection | None: ...
+
+    def all(self) -> list[Connection]: ...
+
+    def count(self) -> int: ...
+
+    def __contains__(self, sid: object) -> bool: ...
+
+    def rooms(self) -> dict[str, int]: ...
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]: ...
 
 
 class ConnectionManager:

@@ -6,6 +6,10 @@ Act: ``POST /api/emit``, ``/api/clients/{sid}/disconnect``, ``/api/clients/{sid}
 The dashboard's ``AccessGate`` applies to all of them, and its cross-site rule to the POSTs
 (JSON bodies only, no foreign ``Origin``).  What the composer sends goes through the
 Socket.IO server's ``emit`` and is recorded like any other emit.
+
+In a cluster (``join_cluster``) the actions take any client the registry knows: one
+connected to another node is acted on there, through ``server.cluster.actions``, and its
+node's answer is this one's; a sid unknown to the whole cluster is a 404.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ..cluster.actions import Answer
 from ..connections import ConnectionManager
 from ..inspector import Entry, Filter, Journal, QueryError, Skipped, page_params
 from ..inspector.entry import TEXT_LIMIT, render_payload
@@ -27,6 +32,7 @@ from ..wire.socketio_packets import RESERVED_EVENTS
 from .sse import EventStreams, sse_message
 
 if TYPE_CHECKING:
+    from ..cluster.registry import ClusterRegistry
     from ..hub.namespace import HubNamespace
     from ..wire.socketio_server import HubSocketIOServer
 
@@ -35,6 +41,8 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_ACK_TIMEOUT_SECONDS = 60.0
 EXPORT_BATCH = 200  # entries written per chunk of the export
 NAMESPACE = "/"  # the namespace the hub protocol serves
+REMOTE_ANSWER_SECONDS = 5.0
+"""How long another node has to answer an action, on top of any ack timeout."""
 
 
 class BadRequest(ValueError):
@@ -97,6 +105,7 @@ class InspectorApi:
         self.sio = sio
         self.namespace = namespace
         self.manager = manager
+        self.cluster: ClusterRegistry | None = None
         self.feed_capacity = DEFAULT_FEED_CAPACITY
         """Entries a live feed holds for its reader before it skips (per feed)."""
         self._feeds = EventStreams()
@@ -166,6 +175,49 @@ class InspectorApi:
         """End every live feed (the hub is stopping: they must not hold uvicorn)."""
         self._feeds.close_all()
 
+    # -- the cluster
+
+    def join_cluster(self, registry: ClusterRegistry) -> None:
+        """Act on the clients of every node, and run the other nodes' actions on ours."""
+        self.cluster = registry
+        registry.actions.handler = self.act_here
+
+    def _node_of(self, sid: str) -> str | None:
+        """The other node ``sid`` is connected to; None for a local or unknown sid."""
+        if self.cluster is None or sid in self.manager:
+            return None
+        found = self.cluster.directory.table.client(sid)
+        return None if found is None else found.node
+
+    def _known(self, sid: str) -> bool:
+        return sid in self.manager or self._node_of(sid) is not None
+
+    async def _remote(self, node: str, action: dict[str, Any], waits: float = 0.0) -> Response:
+        assert self.cluster is not None
+        status, body = await self.cluster.actions.ask(node, action,
+                                                      waits + REMOTE_ANSWER_SECONDS)
+        return Response(body, status, media_type="application/json")
+
+    async def act_here(self, action: dict[str, Any]) -> Answer:
+        """Another node's action on a client of this one, answered as the API would."""
+        sid = action.get("sid")
+        if not isinstance(sid, str) or sid not in self.manager:
+            return 404, orjson.dumps({"ok": False, "error": "unknown sid"})
+        try:
+            if action["do"] == "emit":
+                args = action.get("args")
+                if not isinstance(args, list):
+                    raise BadRequest("args must be a JSON array")
+                response = await self._emit_here(_event_name(action.get("event")), args, sid,
+                                                 sid, _ack_timeout(action.get("ack_timeout"), sid))
+            elif action["do"] == "disconnect":
+                response = await self._disconnect_here(sid)
+            else:
+                response = await self._rooms_here(sid, action["do"], action.get("room"))
+        except BadRequest as exc:
+            response = _failure(str(exc), exc.status)
+        return response.status_code, bytes(response.body)
+
     # -- acting
 
     async def emit(self, request: Request) -> Response:
@@ -176,8 +228,17 @@ class InspectorApi:
             raise BadRequest("args must be a JSON array")
         sid, target = self._target(body.get("to"))
         timeout = _ack_timeout(body.get("ack_timeout"), sid)
-        recipients = self.sio.recipient_count(NAMESPACE, target)
-        if timeout is None:
+        node = None if sid is None else self._node_of(sid)
+        if node is not None:
+            return await self._remote(node, {"do": "emit", "sid": sid, "event": event,
+                                             "args": args, "ack_timeout": timeout},
+                                      timeout or 0.0)
+        return await self._emit_here(event, args, sid, target, timeout)
+
+    async def _emit_here(self, event: str, args: list[Any], sid: str | None,
+                         target: str | None, ack_within: float | None) -> Response:
+        recipients = self.sio.recipient_count(NAMESPACE, target) + self._remote_members(target)
+        if ack_within is None:
             await self.sio.emit(event, tuple(args), to=target, namespace=NAMESPACE)
             return JSONResponse({"ok": True, "recipients": recipients})
         answer: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
@@ -189,9 +250,9 @@ class InspectorApi:
         await self.sio.emit(event, tuple(args), to=sid, namespace=NAMESPACE,
                             callback=acknowledged)
         try:
-            ack = await asyncio.wait_for(answer, timeout)
+            ack = await asyncio.wait_for(answer, ack_within)
         except TimeoutError:
-            raise BadRequest(f"no ack within {timeout:g} s", 504) from None
+            raise BadRequest(f"no ack within {ack_within:g} s", 504) from None
         text, _, _ = render_payload(ack, MAX_BODY_BYTES)  # binary shown as in the journal
         return Response(b'{"ok":true,"recipients":%d,"ack":%s}' % (recipients, text.encode()),
                         media_type="application/json")
@@ -204,18 +265,34 @@ class InspectorApi:
         if kind == "all" and value is True:
             return None, None
         if kind == "sid" and isinstance(value, str):
-            if value not in self.manager:
+            if not self._known(value):
                 raise BadRequest(f"unknown sid {value[:64]!r}")
             return value, value
         if kind == "room" and isinstance(value, str):
             # The Socket.IO manager's room table, where each sid is a room of its own.
-            if value in self.manager or not self.sio.recipient_count(NAMESPACE, value):
+            if self._known(value) or not (self.sio.recipient_count(NAMESPACE, value)
+                                          or self._remote_members(value)):
                 raise BadRequest(f"unknown room {value[:64]!r}: no client is in it")
             return None, value
         raise BadRequest('to must be {"sid": ...}, {"room": ...} or {"all": true}')
 
+    def _remote_members(self, target: str | None) -> int:
+        """The members of room ``target`` (everyone, for None) on the other nodes."""
+        if self.cluster is None:
+            return 0
+        table = self.cluster.directory.table
+        if target is None:
+            return table.count()
+        return 0 if table.client(target) is not None else table.rooms().get(target, 0)
+
     async def disconnect(self, request: Request) -> Response:
         sid = request.path_params["sid"]
+        node = self._node_of(sid)
+        if node is not None:
+            return await self._remote(node, {"do": "disconnect", "sid": sid})
+        return await self._disconnect_here(sid)
+
+    async def _disconnect_here(self, sid: str) -> Response:
         if sid not in self.manager or not await self.sio.kick(sid, NAMESPACE):
             return _failure("unknown sid", 404)
         return JSONResponse({"ok": True})
@@ -223,11 +300,19 @@ class InspectorApi:
     async def rooms(self, request: Request) -> Response:
         sid = request.path_params["sid"]
         body = await _json_object(request)
-        if sid not in self.manager:
+        if not self._known(sid):
             return _failure("unknown sid", 404)
         if len(body) != 1 or not body.keys() <= {"join", "leave"}:
             raise BadRequest('body must be {"join": room} or {"leave": room}')
         (change, room), = body.items()
+        node = self._node_of(sid)
+        if node is not None:
+            return await self._remote(node, {"do": change, "sid": sid, "room": room})
+        return await self._rooms_here(sid, change, room)
+
+    async def _rooms_here(self, sid: str, change: str, room: Any) -> Response:
+        if sid not in self.manager:
+            return _failure("unknown sid", 404)
         # The hub protocol's own handlers: the same room rules, the same bookkeeping.
         handler = self.namespace.on_join if change == "join" else self.namespace.on_leave
         result: dict[str, Any] = await handler(sid, room)

@@ -18,6 +18,8 @@ from .traffic_page import TRAFFIC_ASSETS, render_client_actions, render_tabs, re
 
 NO_SCRIPT_REFRESH_SECONDS = 5
 COLUMNS = ("Name", "SID", "Client IP", "Transport", "Connected since", "Rooms")
+NODE_COLUMN = "Node"
+"""Shown after the others when the hub is a cluster node."""
 PRESSED = ' aria-pressed="true"'
 DETAILS = (  # (label, key) in the details panel
     ("Name", "name"), ("SID", "sid"), ("Client IP", "client_ip"), ("Transport", "transport"),
@@ -33,10 +35,13 @@ def _t(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def matches(connection: dict[str, Any], query: str, room: str = "") -> bool:
+def matches(connection: dict[str, Any], query: str, room: str = "", node: str = "") -> bool:
     """The filter, as in the JS and the window: ``room`` (a room chip) by exact membership,
-    and ``query`` in the name, sid, IP, transport or a room, ignoring case."""
+    ``node`` (in a cluster) by the client's node, and ``query`` in the name, sid, IP,
+    transport or a room, ignoring case."""
     if room and room not in connection["rooms"]:
+        return False
+    if node and connection.get("node") != node:
         return False
     query = query.strip().lower()
     if not query:
@@ -51,7 +56,7 @@ def _since(iso: str) -> str:
     return f'<time datetime="{_t(iso)}">{moment:%Y-%m-%d %H:%M:%S} UTC</time>'
 
 
-def _row(c: dict[str, Any], hidden: bool) -> str:
+def _row(c: dict[str, Any], hidden: bool, clustered: bool) -> str:
     name = _t(c["name"]) if c["name"] else "(no name)"
     unnamed = "" if c["name"] else ' class="unnamed"'
     cells = (
@@ -61,8 +66,10 @@ def _row(c: dict[str, Any], hidden: bool) -> str:
         _t(c["transport"]),
         _since(c["connected_at"]),
         _t(", ".join(c["rooms"])),
+        *((_t(c.get("node") or ""),) if clustered else ()),
     )
-    tds = "".join(f'<td data-label="{label}">{cell}</td>' for label, cell in zip(COLUMNS, cells,
+    labels = (*COLUMNS, NODE_COLUMN) if clustered else COLUMNS
+    tds = "".join(f'<td data-label="{label}">{cell}</td>' for label, cell in zip(labels, cells,
                                                                                  strict=True))
     return f'<tr data-sid="{_t(c["sid"])}"{" hidden" if hidden else ""}>{tds}</tr>'
 
@@ -79,10 +86,22 @@ def _rooms(rooms: list[list[Any]], chosen: str) -> str:
     return "".join(chips)
 
 
-def _details(c: dict[str, Any] | None, traffic: bool) -> str:
+def _cluster_controls(cluster: dict[str, Any] | None, node: str) -> tuple[str, str]:
+    """The cluster's status line and the node filter; nothing on a hub that is no node."""
+    if cluster is None:
+        return "", ""
+    names = list(dict.fromkeys([*cluster["nodes"], *([node] if node else [])]))
+    options = "".join(f'<option value="{_t(name)}"{" selected" if name == node else ""}>'
+                      f"{_t(name)}</option>" for name in names)
+    return (f'<p id="cluster" class="cluster-status">{_t(cluster["status"])}</p>',
+            f'<select id="node" name="node" aria-label="Show the clients of one node">'
+            f'<option value="">All nodes</option>{options}</select>')
+
+
+def _details(c: dict[str, Any] | None, traffic: bool, clustered: bool) -> str:
     items = []
-    for label, key in DETAILS:
-        value = c[key] if c else ""
+    for label, key in (*DETAILS, (NODE_COLUMN, "node")) if clustered else DETAILS:
+        value = c.get(key) if c else ""
         if key == "rooms":
             value = ", ".join(value) if value else ""
         shown = _since(value) if key in TIMES and value else _t("-" if value in ("", None)
@@ -113,17 +132,24 @@ def _page(title: str, body: str, head_extra: str = "") -> str:
 
 
 def render_dashboard(status: HubStatus, query: str = "", client: str | None = None,
-                     room: str = "", sections: str = "", traffic: bool = True) -> str:
-    """The whole page as of now, filtered by ``query`` and ``room``, with ``client``'s
-    details open; ``sections`` (HTML) follow the clients'.  ``traffic``: the traffic
-    view and the client actions, which need the inspector's API."""
+                     room: str = "", sections: str = "", traffic: bool = True,
+                     node: str = "") -> str:
+    """The whole page as of now, filtered by ``query``, ``room`` and ``node``, with
+    ``client``'s details open; ``sections`` (HTML) follow the clients'.  ``traffic``: the
+    traffic view and the client actions, which need the inspector's API.  In a cluster
+    the table has a Node column, and a node filter and the cluster's status show."""
     snapshot = status.snapshot()
     summary = snapshot["summary"]
     connections = snapshot["connections"]
-    rows = "\n".join(_row(c, not matches(c, query, room)) for c in connections)
-    shown = sum(matches(c, query, room) for c in connections)
+    cluster = summary.get("cluster")
+    clustered = cluster is not None
+    rows = "\n".join(_row(c, not matches(c, query, room, node), clustered)
+                     for c in connections)
+    shown = sum(matches(c, query, room, node) for c in connections)
     selected = next((c for c in connections if c["sid"] == client), None)
-    header = "".join(f"<th scope=\"col\">{title}</th>" for title in COLUMNS)
+    columns = (*COLUMNS, NODE_COLUMN) if clustered else COLUMNS
+    header = "".join(f"<th scope=\"col\">{title}</th>" for title in columns)
+    cluster_status, node_filter = _cluster_controls(cluster, node)
     now = datetime.now(UTC)
     head = (f'<noscript><meta http-equiv="refresh" content="{NO_SCRIPT_REFRESH_SECONDS}">'
             '</noscript>\n<script src="/static/dashboard.js" defer></script>\n'
@@ -132,6 +158,7 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 <h1>socketio-tray <span class="muted">hub</span></h1>
 <p class="state"><span id="live" class="pill">Snapshot {now:%H:%M:%S} UTC</span>
 <a id="refresh" href="">Refresh</a></p>
+{cluster_status}
 </header>
 <main>
 {render_tabs() if traffic else ""}
@@ -158,6 +185,7 @@ def render_dashboard(status: HubStatus, query: str = "", client: str | None = No
 <input id="filter" name="q" type="search" value="{_t(query)}"
  placeholder="Filter by name, sid, address, transport or room" aria-label="Filter clients">
 <input id="room" name="room" type="hidden" value="{_t(room)}">
+{node_filter}
 <button id="filter-button" type="submit">Filter</button>
 </form>
 </div>
@@ -175,7 +203,7 @@ No client matches the filter.</p>
 </section>
 {render_traffic_section() if traffic else ""}
 {sections}
-{_details(selected, traffic)}
+{_details(selected, traffic, clustered)}
 </main>""", head)
 
 

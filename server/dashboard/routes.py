@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from ..connections import ConnectionManager, manager
+from ..connections import ClientView, ConnectionManager, manager
 from ..discovery import Advertiser
 from ..hosts import HostGuard
 from ..hub.metrics import RelayMeter
@@ -40,6 +40,9 @@ from .inspector_api import InspectorApi
 from .page import render_dashboard
 from .sse import EventStreams
 from .status import HubStatus
+
+if TYPE_CHECKING:
+    from ..cluster.registry import ClusterRegistry
 
 SECURITY_HEADERS = [
     # No inline script or style at all: whatever a client's name contains cannot run.
@@ -90,9 +93,10 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("Not found.\n", 404)
 
 
-def get_connections_json(connections: ConnectionManager = manager) -> dict[str, Any]:
+def get_connections_json(connections: ClientView = manager) -> dict[str, Any]:
     """The seed's API: the ``/api/connections`` document, ``{"count": n, "connections":
-    [...]}``, for ``connections`` (the process-wide registry by default)."""
+    [...]}``, for ``connections`` (the process-wide registry by default; a cluster's
+    directory lists every node's clients, each with its ``node``)."""
     items = [c.to_dict() for c in connections.all()]
     return {"count": len(items), "connections": items}
 
@@ -123,6 +127,7 @@ class Dashboard:
             Route("/api/connections/{sid}", self.connection),
             Route("/api/feed", self.feed),
             *(inspector.routes if inspector is not None else ()),
+            Route("/api/nodes", self.nodes),
             Route("/api/info", self.info),
             Route("/healthz", self.healthz),
             Route("/favicon.svg", self.icon),
@@ -136,6 +141,13 @@ class Dashboard:
                                    allowed_hosts=lambda: self.settings.allowed_hosts)],
             exception_handlers={404: not_found},
         )
+
+    def join_cluster(self, registry: ClusterRegistry) -> None:
+        """Show every client of the cluster and act on any of them (``registry``: this
+        hub's part of the cluster)."""
+        self.status.join_cluster(registry)
+        if self.inspector is not None:
+            self.inspector.join_cluster(registry)
 
     @property
     def settings(self) -> Settings:
@@ -160,7 +172,8 @@ class Dashboard:
             hub_info(self.settings, _served_port(request), self.advertiser))
         return HTMLResponse(render_dashboard(self.status, query.get("q", ""),
                                              query.get("client"), query.get("room", ""),
-                                             connect, traffic=self.inspector is not None))
+                                             connect, traffic=self.inspector is not None,
+                                             node=query.get("node", "")))
 
     async def connections(self, request: Request) -> Response:
         return JSONResponse(get_connections_json(self.status.manager))
@@ -172,6 +185,11 @@ class Dashboard:
         if found is None:
             return await not_found(request, LookupError(request.path_params["sid"]))
         return JSONResponse(found.to_dict())
+
+    async def nodes(self, request: Request) -> Response:
+        """The cluster's nodes, this one first; an empty list on a hub that is no node."""
+        cluster = self.status.cluster
+        return JSONResponse([] if cluster is None else cluster.nodes())
 
     async def info(self, request: Request) -> Response:
         return JSONResponse(hub_info(self.settings, _served_port(request), self.advertiser))

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 import uvicorn
 
 from ..app import build_hub
+from ..cluster.directory import ClusterDirectory
+from ..cluster.registry import ClusterRegistry
 from ..config import Settings, ensure_dashboard_token, with_dashboard_token
 from ..connections import ConnectionManager
 from ..discovery import Advertiser, advertised_interfaces, node_name
@@ -135,7 +137,10 @@ class HubServer:
     run, and keeping one in the config file is the entry points' job (``run_server``).
     """
 
-    def __init__(self, settings: Settings, manager: ConnectionManager | None = None) -> None:
+    def __init__(self, settings: Settings, manager: ConnectionManager | None = None,
+                 directory: ClusterDirectory | None = None) -> None:
+        """``directory``: in a cluster, the view of every client to keep up to date (one
+        over ``manager`` that outlives this hub); the registry's own by default."""
         self.settings = with_dashboard_token(settings)
         self.manager = ConnectionManager() if manager is None else manager
         self.advertiser: Advertiser | None = None
@@ -148,6 +153,12 @@ class HubServer:
         self.dashboard = self._hub.dashboard
         self.app = self._hub.app
         self.journal = self._hub.journal
+        self.registry: ClusterRegistry | None = None
+        """Tells the cluster about this hub's clients and shows everyone's; None unless
+        ``redis_url`` is set."""
+        if self.settings.redis_url is not None:
+            self.registry = ClusterRegistry(self.settings, self.manager, directory=directory)
+            self.dashboard.join_cluster(self.registry)
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
@@ -194,6 +205,8 @@ class HubServer:
         if self._task.done():
             await self._task  # startup failed: surface uvicorn's exception
         self._hub.dashboard.status.mark_started()
+        if self.registry is not None:  # returns at once, whether Redis answers or not
+            await self.registry.start(self._port, next(iter(self.urls), ""))
         if self.advertiser is not None:  # returns at once; a failure is logged, not raised
             self.advertiser.start(advertised_interfaces(self.settings.host), self._port)
         for url in self.urls:
@@ -233,6 +246,8 @@ class HubServer:
         try:
             await self._stop_serving()
         finally:
+            if self.registry is not None:
+                await self.registry.stop()
             if withdrawing is not None:
                 await withdrawing
 

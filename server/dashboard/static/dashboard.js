@@ -4,8 +4,10 @@
 // textContent, never innerHTML.
 "use strict";
 
-const COLUMNS = ["Name", "SID", "Client IP", "Transport", "Connected since", "Rooms"];
 const $ = (id) => document.getElementById(id);
+const nodeFilter = $("node"); // present when the hub is a node of a cluster
+const COLUMNS = ["Name", "SID", "Client IP", "Transport", "Connected since", "Rooms",
+  ...(nodeFilter ? ["Node"] : [])];
 
 const connections = new Map(); // sid -> connection, as /api/connections shows it
 let selected = null; // sid whose details are open
@@ -34,6 +36,7 @@ function matches(c, query) {
   // As page.py's matches and the window's filter: a room chip by exact membership, the
   // text in the name, sid, address, transport or a room.
   if (room && !c.rooms.includes(room)) return false;
+  if (nodeFilter && nodeFilter.value && c.node !== nodeFilter.value) return false;
   query = query.trim().toLowerCase();
   if (!query) return true;
   return [c.name || "", c.sid, c.client_ip, c.transport, ...c.rooms]
@@ -68,6 +71,7 @@ function fillRow(tr, c) {
   time.dateTime = c.connected_at;
   setText(time, formatTime(c.connected_at));
   setText(tr.cells[5], c.rooms.join(", "));
+  if (nodeFilter) setText(tr.cells[6], c.node || "");
   tr.hidden = !matches(c, $("filter").value);
 }
 
@@ -120,7 +124,7 @@ function applyFilter() {
   }
   updateEmptyNotes();
   const url = new URL(location.href);
-  for (const [key, value] of [["q", query], ["room", room]]) {
+  for (const [key, value] of [["q", query], ["room", room], ["node", nodeFilter?.value]]) {
     if (value) url.searchParams.set(key, value); else url.searchParams.delete(key);
   }
   history.replaceState(null, "", url);
@@ -153,6 +157,16 @@ function showSummary(summary) {
   setText($("uptime"), formatDuration(summary.uptime_seconds));
   setText($("version"), summary.version);
   document.title = `socketio-tray · ${summary.count} connected`;
+  if (summary.cluster) showCluster(summary.cluster);
+}
+
+function showCluster(cluster) {
+  // The status line, and a filter entry for each node (a chosen one stays until unchosen).
+  setText($("cluster"), cluster.status);
+  const known = new Set([...nodeFilter.options].map((option) => option.value));
+  for (const name of cluster.nodes) {
+    if (!known.has(name)) nodeFilter.add(new Option(name, name));
+  }
 }
 
 function showDetails(sid) {
@@ -231,6 +245,7 @@ function start() {
   $("filter-button").hidden = true;
   $("filter-form").addEventListener("submit", (event) => event.preventDefault());
   $("filter").addEventListener("input", applyFilter);
+  nodeFilter?.addEventListener("change", applyFilter);
   room = $("room").value;
   $("rooms").addEventListener("click", (event) => {
     const link = event.target.closest("a[data-room]");

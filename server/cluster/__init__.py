@@ -1,0 +1,1 @@
+"""Clustering over Redis: several hubs serving as one."""
