@@ -148,6 +148,8 @@ class HubServer:
         self.dashboard = self._hub.dashboard
         self.app = self._hub.app
         self.journal = self._hub.journal
+        self.cluster_status = self._hub.cluster_status
+        """This node's link to the cluster's Redis; None for a single hub."""
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
@@ -172,6 +174,9 @@ class HubServer:
         sock = bind_socket(self.settings.host, self.settings.port)
         self._port = sock.getsockname()[1]
         self.sio.eio.accepting_sessions = True
+        if self._hub.cluster is not None:  # before the first client, not at it
+            self.sio.manager_initialized = True
+            self._hub.cluster.start()
         config = BoundedConfig(
             self.app,
             limiter=self._connection_limiter(),
@@ -252,6 +257,8 @@ class HubServer:
             logger.exception("uvicorn failed while stopping")
         await closing
         await eio.close_all_sessions()
+        if self._hub.cluster is not None:
+            await self._hub.cluster.stop()
         self._uvicorn = None
         self._task = None
         logger.info("server stopped")
