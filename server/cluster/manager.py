@@ -148,8 +148,7 @@ class ClusterManager(socketio.AsyncRedisManager, FanOutManager):  # type: ignore
         while True:
             try:
                 await self._close_connections()
-                self._redis_connect()
-                await self.pubsub.subscribe(self.channel)
+                await self._subscribe()
                 self._reached()
                 delay = RETRY_FIRST
                 async for message in self.pubsub.listen():
@@ -158,6 +157,18 @@ class ClusterManager(socketio.AsyncRedisManager, FanOutManager):  # type: ignore
                 self._lost(self._reason(exc))
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX)
+
+    async def _subscribe(self) -> None:
+        """Connect and subscribe, returning once Redis has confirmed the subscription:
+        from then on, whatever any node publishes reaches this one."""
+        self._redis_connect()
+        self.pubsub.ignore_subscribe_messages = False  # to see the confirmation
+        await self.pubsub.subscribe(self.channel)
+        async with asyncio.timeout(REDIS_OPTIONS["socket_timeout"]):
+            while True:
+                reply = await self.pubsub.get_message(timeout=None)
+                if reply is not None and reply["type"] == "subscribe":
+                    return
 
     async def _close_connections(self) -> None:
         pubsub, redis = self.pubsub, self.redis
