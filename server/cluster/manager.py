@@ -88,6 +88,7 @@ class ClusterManager(socketio.AsyncRedisManager, FanOutManager):  # type: ignore
         if self._tasks:
             return
         self._outbox.clear()
+        self.status.mark_connecting()  # nothing is published until Redis confirms
         self._tasks = [asyncio.create_task(self._thread(), name="cluster listener"),
                        asyncio.create_task(self._publishing(), name="cluster publisher")]
         logger.info("cluster %s: joining over Redis at %s", self.status.cluster_name,

@@ -6,10 +6,14 @@ the desktop window read (``describe()`` is the line they show).  It does no I/O.
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+
+logger = logging.getLogger(__name__)
 
 State = Literal["connecting", "connected", "unreachable"]
 
@@ -32,10 +36,17 @@ class ClusterStatus:
     """Why Redis is unreachable (password hidden); empty while connected."""
     published: int = 0
     dropped: int = 0
+    listeners: list[Callable[[ClusterStatus], None]] = field(default_factory=list, repr=False)
+    """Called with the status after each change of ``state`` (a window, a live feed)."""
 
     @property
     def connected(self) -> bool:
         return self.state == "connected"
+
+    def mark_connecting(self) -> bool:
+        """Record that the node is (re)starting its link; True if that is news."""
+        self.error = ""
+        return self._change("connecting")
 
     def mark_connected(self) -> bool:
         """Record that Redis answers; True if that is news."""
@@ -51,6 +62,11 @@ class ClusterStatus:
         if self.state == state:
             return False
         self.state, self.since = state, time.time()
+        for listener in list(self.listeners):
+            try:
+                listener(self)
+            except Exception:  # a display's bug must not cut the node off its cluster
+                logger.exception("a listener of the cluster status failed")
         return True
 
     def describe(self) -> str:

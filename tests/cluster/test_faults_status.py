@@ -30,6 +30,8 @@ async def test_a_single_hub_has_no_cluster_status() -> None:
 async def test_the_status_says_when_redis_went_and_what_was_dropped(
         redis_server: RedisServer, clients: ConnectClient) -> None:
     async with running_hub(redis_url=redis_server.url, cluster_name="status") as hub:
+        seen: list[str] = []
+        status_of(hub).listeners.append(lambda status: seen.append(status.state))
         await wait_for_state(hub, "connected")
         assert status_of(hub).describe().startswith("cluster status: connected to Redis since")
         sender = await clients("py", hub_url(hub), "websocket")
@@ -50,6 +52,7 @@ async def test_the_status_says_when_redis_went_and_what_was_dropped(
         redis_server.start()
         await wait_for_state(hub, "connected")
         assert status_of(hub).error == ""
+        assert seen[-2:] == ["unreachable", "connected"]
 
 
 async def test_a_node_stopped_and_started_again_rejoins(
