@@ -66,13 +66,13 @@ class ClusterManager(socketio.AsyncRedisManager, FanOutManager):  # type: ignore
     """redis-py's client, made by python-socketio's ``_redis_connect``; None unconnected."""
     pubsub: Any
 
-    def __init__(self, url: str, cluster_name: str, outbox: Outbox | None = None) -> None:
+    def __init__(self, url: str, cluster_name: str) -> None:
         # Named, not super(): mypy sees only FanOutManager (socketio has no types).  The
         # chain is the same: AsyncPubSubManager's super().__init__() reaches FanOutManager.
         socketio.AsyncRedisManager.__init__(self, url, channel=channel_of(cluster_name),
                                             logger=logger, redis_options=dict(REDIS_OPTIONS))
         self.status = ClusterStatus(cluster_name, redacted_url(url))
-        self._outbox = Outbox() if outbox is None else outbox
+        self._outbox = Outbox()
         self._tasks: list[asyncio.Task[None]] = []
         self._dropped_when_lost = 0
         self._publish_failing = False
@@ -87,7 +87,7 @@ class ClusterManager(socketio.AsyncRedisManager, FanOutManager):  # type: ignore
         """Start listening and publishing (on the running loop); idempotent."""
         if self._tasks:
             return
-        self._outbox.clear()
+        self._outbox = Outbox()  # its event belongs to this loop (a restart may bring another)
         self.status.mark_connecting()  # nothing is published until Redis confirms
         self._tasks = [asyncio.create_task(self._thread(), name="cluster listener"),
                        asyncio.create_task(self._publishing(), name="cluster publisher")]

@@ -7,6 +7,7 @@ from helpers.hub_nodes import WITHIN
 from helpers.redis_server import RedisServer
 from helpers.support import hub_url, running_hub, wait_until
 
+from server.cluster.outbox import Outbox
 from server.cluster.status import ClusterStatus
 from server.runtime.runner import HubServer
 
@@ -71,3 +72,13 @@ async def test_a_node_stopped_and_started_again_rejoins(
             assert await far.next_event("message") == [{"from": near.sid, "data": "again"}]
         finally:
             await hub.stop()
+
+
+async def test_the_outbox_for_redis_refuses_past_its_bounds() -> None:
+    by_count, by_bytes = Outbox(max_messages=3), Outbox(max_bytes=10)
+    assert [by_count.offer(str(n)) for n in range(5)] == [True, True, True, False, False]
+    assert [by_bytes.offer("abcd") for _ in range(3)] == [True, True, False]
+    assert await by_count.take(2) == ["0", "1"]
+    assert by_count.offer("5")  # room again once taken
+    assert await by_count.take(10) == ["2", "5"]
+    assert by_bytes.clear() == 2 and by_bytes.offer("abcdefghij")
