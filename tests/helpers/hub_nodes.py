@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from helpers.support import LoggedProcess, wait_until
 
 CLUSTER = "test-cluster"
-WITHIN = 30.0
+WITHIN = 60.0
 """Seconds a node may take to start or to see Redis come and go: a hang guard on a loaded
 machine, not a measure."""
 CONNECTED = re.compile(r"cluster \S+: connected to Redis")
