@@ -174,9 +174,6 @@ class HubServer:
         sock = bind_socket(self.settings.host, self.settings.port)
         self._port = sock.getsockname()[1]
         self.sio.eio.accepting_sessions = True
-        if self._hub.cluster is not None:  # before the first client, not at it
-            self.sio.manager_initialized = True
-            self._hub.cluster.start()
         config = BoundedConfig(
             self.app,
             limiter=self._connection_limiter(),
@@ -198,6 +195,9 @@ class HubServer:
             await asyncio.sleep(0.005)
         if self._task.done():
             await self._task  # startup failed: surface uvicorn's exception
+        if self._hub.cluster is not None:  # now, not at the first client as python-socketio
+            self.sio.manager_initialized = True
+            self._hub.cluster.start()
         self._hub.dashboard.status.mark_started()
         if self.advertiser is not None:  # returns at once; a failure is logged, not raised
             self.advertiser.start(advertised_interfaces(self.settings.host), self._port)
