@@ -23,9 +23,12 @@ from .inspector import Journal
 from .inspector.recorder import TrafficRecorder
 from .logging_config import LOGGER_NAME
 from .wire.fanout import FanOutManager
+from .wire.room_index import RoomIndexManager
 from .wire.socketio_server import HubSocketIOServer
 
 if TYPE_CHECKING:
+    from .cluster.manager import ClusterManager
+    from .cluster.status import ClusterStatus
     from .discovery import Advertiser
 
 
@@ -50,6 +53,16 @@ class FastJson:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
             return json.loads(text, **kwargs)
+
+
+def client_manager(settings: Settings) -> RoomIndexManager:
+    """python-socketio's client manager for these settings: a node of the cluster on
+    ``redis_url`` if set, else the single hub's, with no Redis code in its way."""
+    if settings.redis_url is None:
+        return FanOutManager()
+    from .cluster.manager import ClusterManager  # only a node of a cluster loads redis-py
+
+    return ClusterManager(settings.redis_url, settings.cluster_name)
 
 
 def create_socketio_server(settings: Settings, manager: ConnectionManager,
@@ -78,7 +91,7 @@ def create_socketio_server(settings: Settings, manager: ConnectionManager,
         logger=logging.getLogger(f"{LOGGER_NAME}.socketio"),
         engineio_logger=logging.getLogger(f"{LOGGER_NAME}.engineio"),
         json=FastJson,
-        client_manager=FanOutManager(),
+        client_manager=client_manager(settings),
     )
     hub = HubNamespace(manager, settings, relays)
     sio.register_namespace(hub)
@@ -96,6 +109,15 @@ class Hub:
     dashboard: Dashboard
     app: HostGuard
     journal: Journal
+    cluster: ClusterManager | None = None
+    """The client manager of a node of a cluster (``redis_url`` set); None for a single hub."""
+
+    @property
+    def cluster_status(self) -> ClusterStatus | None:
+        """This node's link to Redis (``describe()`` is the line to show); None for a
+        single hub."""
+        cluster = self.cluster
+        return None if cluster is None else cluster.status
 
 
 def build_hub(settings: Settings, manager: ConnectionManager,
@@ -111,7 +133,8 @@ def build_hub(settings: Settings, manager: ConnectionManager,
     inspector = InspectorApi(journal, sio, sio.namespace_handlers["/"], manager)
     dashboard = create_dashboard_app(manager, settings, relays, inspector, advertiser)
     both = socketio.ASGIApp(sio, other_asgi_app=dashboard)
-    return Hub(sio, dashboard, HostGuard(both, lambda: settings), journal)
+    cluster = None if settings.redis_url is None else sio.manager  # see client_manager
+    return Hub(sio, dashboard, HostGuard(both, lambda: settings), journal, cluster)
 
 
 def create_app() -> HostGuard:

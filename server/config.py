@@ -30,6 +30,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .cluster.redaction import redacted_url
 from .network import IPNetwork
 
 APP_NAME = "socketio-tray"
@@ -260,6 +261,8 @@ def describe_validation_error(error: ValidationError) -> str:
     for item in error.errors():
         name = ".".join(str(part) for part in item["loc"][:1]) or "settings"
         got = item.get("input")
+        if name == "redis_url" and isinstance(got, str):
+            got = redacted_url(got)  # a Redis URL may carry a password
         shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
         message = item["msg"].removeprefix("Value error, ")
         lines.append(f"{ENV_PREFIX}{name.upper()}: {message} (got {shown})")

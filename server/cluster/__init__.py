@@ -1,1 +1,2 @@
-"""Clustering over Redis: several hubs serving as one."""
+"""Several hubs as one, over Redis: message delivery across the nodes, and the cluster's
+registry of nodes and their clients."""

@@ -153,6 +153,8 @@ class HubServer:
         self.dashboard = self._hub.dashboard
         self.app = self._hub.app
         self.journal = self._hub.journal
+        self.cluster_status = self._hub.cluster_status
+        """This node's link to the cluster's Redis; None for a single hub."""
         self.registry: ClusterRegistry | None = None
         """Tells the cluster about this hub's clients and shows everyone's; None unless
         ``redis_url`` is set."""
@@ -204,6 +206,9 @@ class HubServer:
             await asyncio.sleep(0.005)
         if self._task.done():
             await self._task  # startup failed: surface uvicorn's exception
+        if self._hub.cluster is not None:  # now, not at the first client as python-socketio
+            self.sio.manager_initialized = True
+            self._hub.cluster.start()
         self._hub.dashboard.status.mark_started()
         if self.registry is not None:  # returns at once, whether Redis answers or not
             await self.registry.start(self._port, next(iter(self.urls), ""))
@@ -267,6 +272,8 @@ class HubServer:
             logger.exception("uvicorn failed while stopping")
         await closing
         await eio.close_all_sessions()
+        if self._hub.cluster is not None:
+            await self._hub.cluster.stop()
         self._uvicorn = None
         self._task = None
         logger.info("server stopped")

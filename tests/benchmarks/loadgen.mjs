@@ -5,6 +5,9 @@
 //                                        RAMP_IN_FLIGHT at once -> {ms, connected, failed}
 //   {"op": "echo", "clients", "seconds"} each client alone in its room sends room_message
 //                                        and waits for the ack -> {roundtrips, per_s, p50_ms, p99_ms}
+//   {"op": "relay", "pairs", "seconds"}   clients i and pairs + i share a room: i sends
+//                                        room_message, the other sends it back, i waits
+//                                        for it -> {roundtrips, per_s, p50_ms, p99_ms}
 //   {"op": "broadcast", "messages", "per_s", "timeout_s"}  the first client sends
 //                                        "message", all others receive it (per_s 0: burst)
 //                                        -> {expected, delivered, per_s, p50_ms, p99_ms}
@@ -103,6 +106,39 @@ async function echo({ clients: count, seconds }) {
            p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
 }
 
+function reply(socket, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (payload) => { clearTimeout(timer); resolve(payload); };
+    const timer = setTimeout(() => {
+      socket.off("message", onMessage);
+      reject(new Error("no reply"));
+    }, timeoutMs);
+    socket.once("message", onMessage);
+  });
+}
+
+async function relay({ pairs, seconds }) {
+  const rooms = clients.slice(0, 2 * pairs).map((_, i) => `relay-${i % pairs}`);
+  await Promise.all(rooms.map((room, i) => call(clients[i], "join", room)));
+  const latencies = [];
+  let errors = 0;
+  const deadline = now() + seconds * 1000;
+  await Promise.all(Array.from({ length: pairs }, async (_, i) => {
+    const [first, second, room] = [clients[i], clients[pairs + i], rooms[i]];
+    const back = (payload) => second.emit("room_message", { room, data: payload.data });
+    second.on("message", back);
+    while (now() < deadline) {
+      const sent = now();
+      const answered = reply(first, 10000);
+      first.emit("room_message", { room, data: sent });
+      try { await answered; latencies.push(now() - sent); } catch { errors += 1; }
+    }
+    second.off("message", back);
+  }));
+  return { roundtrips: latencies.length, per_s: latencies.length / seconds, errors,
+           p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+}
+
 async function broadcast({ messages, per_s, timeout_s }) {
   const [sender, ...receivers] = clients;
   const expected = messages * receivers.length;
@@ -158,7 +194,7 @@ async function close() {
   return {};
 }
 
-const ops = { ramp, echo, broadcast, churn, telemetry, close };
+const ops = { ramp, echo, relay, broadcast, churn, telemetry, close };
 const lines = createInterface({ input: process.stdin });
 (async () => {
   for await (const line of lines) {
