@@ -7,13 +7,12 @@ these rules read as one list.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Container, Mapping
 from typing import Any
 
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..config import Settings
-from ..connections import ConnectionManager
 from ..wire.repeated_refusal import RepeatedRefusal
 from .guessing import TokenGuessing
 
@@ -84,15 +83,16 @@ def rooms_full_error(rooms: Collection[str], room: str, limit: int) -> str | Non
     return f"in {limit} rooms already (max_rooms_per_client): leave one first"
 
 
-def room_error(room: Any, manager: ConnectionManager) -> str | None:
-    """Why ``room`` cannot be joined, left or sent to; None if it can."""
+def room_error(room: Any, sids: Container[str]) -> str | None:
+    """Why ``room`` cannot be joined, left or sent to; None if it can (``sids``: the
+    clients whose sids are reserved)."""
     if not isinstance(room, str):
         return "room must be a string"
     if not 1 <= len(room) <= MAX_ROOM_LENGTH:
         return f"room must be 1 to {MAX_ROOM_LENGTH} characters long"
     if not room.isprintable():
         return "room must be printable text, without control characters"
-    if room in manager:
+    if room in sids:
         # python-socketio keeps each client in a room named after its sid, and sids are
         # public (every relay carries "from"): joining one would intercept that client.
         return "room name is reserved"

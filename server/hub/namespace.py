@@ -4,7 +4,7 @@ README's table."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
 import socketio
@@ -49,6 +49,9 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         self.manager = manager
         self.settings = settings
         self.relays = relays
+        self.known_sids: Container[str] = manager
+        """Every sid a room name must not be: this hub's clients, or in a cluster every
+        node's (the registry's view, set by ``HubServer``)."""
         self.tally = RelayTally()
         self.guessing = TokenGuessing()
 
@@ -101,7 +104,7 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         if not isinstance(payload, Mapping) or "room" not in payload:
             return {"ok": False, "error": "expected {\"room\": ..., \"data\": ...}"}
         room = payload["room"]
-        error = room_error(room, self.manager)
+        error = room_error(room, self.known_sids)
         if error:
             return {"ok": False, "error": error}
         connection = self.manager.get(sid)
@@ -134,7 +137,7 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         return sorted(connection.rooms) if connection else []
 
     async def _change_room(self, sid: str, room: Any, enter: bool) -> dict[str, Any]:
-        error = room_error(room, self.manager)
+        error = room_error(room, self.known_sids)
         if error:
             return {"ok": False, "error": error}
         connection = self.manager.get(sid)

@@ -161,6 +161,8 @@ class HubServer:
         if self.settings.redis_url is not None:
             self.registry = ClusterRegistry(self.settings, self.manager, directory=directory)
             self.dashboard.join_cluster(self.registry)
+            # A room named after the sid of a client on any node would intercept it.
+            self.sio.namespace_handlers["/"].known_sids = self.registry.directory
         self._uvicorn: _EmbeddedUvicorn | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None

@@ -69,6 +69,20 @@ async def test_rooms_and_departures_reach_the_other_nodes(redis_server, clients)
                          "the departure to show")
 
 
+async def test_the_sid_of_a_client_on_another_node_is_a_reserved_room(redis_server, clients):
+    """Joining a room named after another node's client would make its room_messages
+    reach that client: refused as on one hub, and the room stays free to others."""
+    async with cluster_of(2, redis_server.url) as (first, second):
+        there = await clients("py", hub_url(first), "websocket")
+        here = await clients("js", hub_url(second), "websocket")
+        await wait_until(lambda: there.sid in second.registry.directory, WITHIN,
+                         "the other node's client to show")
+        assert await here.call("join", there.sid) == {"ok": False,
+                                                     "error": "room name is reserved"}
+        assert second.manager.get(here.sid).rooms == set()
+        assert (await here.call("join", "kitchen"))["ok"]
+
+
 async def test_a_stopped_node_takes_its_clients_along_and_comes_back(redis_server, clients):
     async with cluster_of(1, redis_server.url) as (staying,):
         async with running_hub(redis_url=redis_server.url) as leaving:
