@@ -157,9 +157,9 @@ def test_trimming_the_oldest_keeps_the_selected_row_and_the_rows_in_sight(
             view.resize(900, 300)
             view.show()
             client = await connect("py", app_url(app), "websocket", {"name": "counter"})
-            for number in range(6):
+            for number in range(16):  # rows enough to scroll the chosen one to the top
                 await client.emit("tick", number)
-            await wait_for_event(view, "tick", 6)
+            await wait_for_event(view, "tick", 16)
             chosen = events_shown(view, "tick")[5]
             index = view.proxy.index(row_of(view, chosen), 0)
             view.table.selectionModel().setCurrentIndex(
@@ -173,11 +173,11 @@ def test_trimming_the_oldest_keeps_the_selected_row_and_the_rows_in_sight(
             view.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
             in_sight = top_entry(view)
             assert in_sight == chosen
-            for number in range(6, 12):
+            for number in range(16, 24):
                 await client.emit("tick", number)
-            # Each unknown event is two entries (it, and its refusal): the first ticks and
-            # the connect give way.
-            await wait_until(lambda: any(e.payload == "[11]" for e in shown(view)),
+            # The connect and the first ticks give way (25 entries, 20 rows kept); the
+            # chosen tick, the seventh entry, stays.
+            await wait_until(lambda: any(e.payload == "[23]" for e in shown(view)),
                              message="the last tick")
             assert view.model.trimmed > 0 and view.model.rowCount() == 20
             selected = view.table.selectionModel().selectedRows()
