@@ -1,8 +1,8 @@
-"""Sending an event the way the dashboard's composer does: through ``POST /api/emit``.
+"""Sending an event the way the dashboard's composer does: by ``POST /api/emit``'s rules.
 
-The rules of a send (reserved names, unknown sid or room, the ack's timeout, the body's
-size) and its recording in the journal all live in the inspector API's ``emit`` handler.
-The window calls that very handler in-process, with the JSON body it takes, so that the
+The rules of a send (reserved names, unknown sid or room, the ack's timeout, a client on
+another node of a cluster) and its recording in the journal all live in the inspector
+API.  The window hands its ``send`` the body ``/api/emit`` takes, in-process, so that the
 two composers can never drift apart: no socket, no access gate (the app's user owns the
 hub), and never python-socketio's internals.  Qt-free.
 """
@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.requests import Request
-from starlette.types import Message
 
 from server.dashboard.inspector_api import BadRequest, InspectorApi
 
@@ -45,29 +43,19 @@ class SendResult:
         return cls(error=error)
 
 
-def _json_post(body: bytes) -> Request:
-    """A ``POST`` request carrying ``body``, as Starlette hands it to a route."""
-    async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    scope = {"type": "http", "method": "POST", "path": "/api/emit",
-             "headers": [(b"content-type", b"application/json")]}
-    return Request(scope, receive)
-
-
 async def send_through_api(api: InspectorApi, target: Target, event: str, args: list[Any],
                            ack_timeout: float | None = None) -> SendResult:
-    """Emit ``event`` with ``args`` to ``target`` through ``api``'s own ``emit`` handler;
+    """Emit ``event`` with ``args`` to ``target`` by ``api``'s own rules;
     with ``ack_timeout`` (seconds, a single client only), wait that long for its ack."""
     body: dict[str, Any] = {"to": target, "event": event, "args": args}
     if ack_timeout is not None:
         body["ack_timeout"] = ack_timeout
     try:
-        encoded = json.dumps(body, allow_nan=False).encode()
+        json.dumps(body, allow_nan=False)  # what a client can be sent: JSON, no NaN
     except (TypeError, ValueError) as exc:
         return SendResult.failed(f"the arguments are not JSON: {exc}")
     try:
-        response = await api.emit(_json_post(encoded))
+        response = await api.send(body)
     except BadRequest as exc:
         # A 504 is a send that went out to its one client, which did not answer in time.
         return SendResult(recipients=1 if exc.status == NO_ACK_STATUS else 0, error=str(exc))

@@ -221,7 +221,11 @@ class InspectorApi:
     # -- acting
 
     async def emit(self, request: Request) -> Response:
-        body = await _json_object(request)
+        return await self.send(await _json_object(request))
+
+    async def send(self, body: dict[str, Any]) -> Response:
+        """``POST /api/emit``'s work on its parsed body, for the desktop's composer too:
+        the same rules, the same answer; ``BadRequest`` for a refusal."""
         event = _event_name(body.get("event"))
         args = body.get("args", [])
         if not isinstance(args, list):
