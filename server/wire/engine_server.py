@@ -11,6 +11,7 @@ from typing import Any
 import engineio
 from engineio import async_socket, packet
 
+from ..runtime.lean_primitives import LeanQueue
 from .asgi_request import translate_request
 from .engine_socket import HubEngineSocket
 
@@ -95,6 +96,11 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         super().__init__(*args, **{**kwargs, "monitor_clients": False})
         # This server's own copy of the driver table: see asgi_request.
         self._async = {**self._async, "translate_request": translate_request}
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> LeanQueue[Any]:
+        """Each session's send queue: an unbounded one that costs less while idle (the
+        bounds are ``HubEngineSocket``'s own)."""
+        return LeanQueue()
 
     @property
     def sockets(self) -> _SessionTable:

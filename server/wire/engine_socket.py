@@ -117,6 +117,10 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             self._stop_watchdog()
         self._cancel_pong_deadline()
         await super().close(wait=wait, abort=abort, reason=reason)
+        if self.closed and self.upgraded:
+            # The websocket writer's wait has no bound: it sends what is queued (the
+            # close packet), then closes the websocket, as the reference does.
+            self.queue.put_nowait(None)
         if self.closed and self.server.sockets.get(self.sid) is self:
             del self.server.sockets[self.sid]  # python-engineio's sweep task did this
 
@@ -193,24 +197,32 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         python-engineio queues a noop on every upgrade to release the parked GET, even
         when none is parked; the websocket then carried it.  The reference sends that
         noop only on a parked GET, and nothing but its packets on the websocket.
+
+        The wait has no bound of its own (no watchdog timer per idle connection): the
+        session's pong deadline ends it, queuing the closing ``None`` as it drops the
+        session, and so does ``close``.
         """
         while True:
-            packets = await self._take()
+            packets = await self._take(bounded=False)
             if not self.upgraded or not packets:
                 return packets
             packets = [p for p in packets if p.packet_type != packet.NOOP]
             if packets:
                 return packets
 
-    async def _take(self, limit: int | None = None) -> list[packet.Packet]:
+    async def _take(self, limit: int | None = None, bounded: bool = True
+                    ) -> list[packet.Packet]:
         """python-engineio's ``AsyncSocket.poll`` without a task or a timer per wait.
 
         Same results: the packets queued so far (at most ``limit``), ``[]`` after the
-        closing ``None``, ``QueueEmpty`` on timeout or cancellation.  A queue that already
-        holds packets is not waited on at all.
+        closing ``None``, ``QueueEmpty`` on timeout or cancellation; not ``bounded``, it
+        waits until a packet comes.  A queue that already holds packets is not waited on.
         """
         queue = self.queue
-        first = await self._next_packet() if queue.empty() else queue.get_nowait()
+        if not queue.empty():
+            first = queue.get_nowait()
+        else:
+            first = await (self._next_packet() if bounded else queue.get())
         queue.task_done()
         if first is None:
             return []
