@@ -18,6 +18,7 @@ from engineio.payload import Payload
 from .background import spawn
 from .checked_websocket import OVERSIZED, CheckedWebSocket, too_large
 from .engineio_packets import decode_engineio_payload
+from .websocket_transport import serve_websocket
 
 if TYPE_CHECKING:
     from .engine_server import HubEngineServer
@@ -200,7 +201,7 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
 
         The wait has no bound of its own (no watchdog timer per idle connection): the
         session's pong deadline ends it, queuing the closing ``None`` as it drops the
-        session, and so does ``close``.
+        session, as it ends the websocket's reader (see ``websocket_transport``).
         """
         while True:
             packets = await self._take(bounded=False)
@@ -357,6 +358,6 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
     async def _websocket_handler(self, ws: Any) -> None:
         self._websocket = ws
         try:
-            await super()._websocket_handler(CheckedWebSocket(ws, self))
+            await serve_websocket(self, CheckedWebSocket(ws, self))
         finally:
             self._websocket = None
