@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -30,9 +31,12 @@ class LeanQueue(Generic[T]):
     """An unbounded ``asyncio.Queue``: ``put``/``put_nowait``, ``get``/``get_nowait``
     (``asyncio.QueueEmpty``), ``empty``, ``qsize``, ``task_done``, ``join``."""
 
-    __slots__ = ("_finished", "_getters", "_items", "_unfinished")
+    __slots__ = ("_finished", "_getters", "_items", "_unfinished", "on_first_item")
 
     def __init__(self) -> None:
+        self.on_first_item: Callable[[], None] | None = None
+        """Called when an item arrives in the empty queue: how a consumer that does not
+        wait on the queue (the websocket's writer) learns of work."""
         self._items: deque[T] | None = None
         self._getters: list[asyncio.Future[None]] | None = None
         self._unfinished = 0
@@ -45,6 +49,7 @@ class LeanQueue(Generic[T]):
         return not self._items
 
     def put_nowait(self, item: T) -> None:
+        first = self._items is None
         if self._items is None:
             self._items = deque()
         self._items.append(item)
@@ -53,6 +58,8 @@ class LeanQueue(Generic[T]):
             self._finished.clear()
         if self._getters:
             _wake_first(self._getters)
+        if first and self.on_first_item is not None:
+            self.on_first_item()
 
     async def put(self, item: T) -> None:
         self.put_nowait(item)

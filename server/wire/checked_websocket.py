@@ -29,14 +29,20 @@ class CheckedWebSocket:
     frame drops the session, and the reader sees a closed websocket.
     """
 
-    __slots__ = ("_socket", "_ws")
+    __slots__ = ("_receive", "_send", "_socket", "_ws")
 
     def __init__(self, ws: Any, socket: HubEngineSocket) -> None:
         self._ws = ws
         self._socket = socket
+        # The ASGI channel itself: python-engineio's driver wraps each call in one more.
+        self._receive = ws.asgi_receive
+        self._send = ws.asgi_send
 
     async def send(self, message: str | bytes) -> None:
-        await self._ws.send(message)
+        if isinstance(message, str):
+            await self._send({"type": "websocket.send", "text": message})
+        else:
+            await self._send({"type": "websocket.send", "bytes": message})
 
     async def close(self) -> None:
         await self._ws.close()
@@ -48,10 +54,12 @@ class CheckedWebSocket:
         through them the whole session in a reference cycle, left to the cyclic garbage
         collector.
         """
-        try:
-            frame: str | bytes | None = await self._ws.wait()
-        except OSError:  # python-engineio's driver: the client went away
+        event = await self._receive()
+        if event["type"] != "websocket.receive":  # the client went away
             return None
+        frame: str | bytes | None = event.get("text")
+        if frame is None:
+            frame = event.get("bytes")
         if frame is None:
             return None
         limit = self._socket.server.max_http_buffer_size

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from engineio import async_socket, exceptions, packet
 from engineio.payload import Payload
 
 from .background import spawn
-from .checked_websocket import OVERSIZED, CheckedWebSocket, too_large
+from .checked_websocket import OVERSIZED, too_large
 from .engineio_packets import decode_engineio_payload
 from .websocket_transport import serve_websocket
 
@@ -119,8 +120,8 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         self._cancel_pong_deadline()
         await super().close(wait=wait, abort=abort, reason=reason)
         if self.closed and self.upgraded:
-            # The websocket writer's wait has no bound: it sends what is queued (the
-            # close packet), then closes the websocket, as the reference does.
+            # The websocket's writer sends what is queued (the close packet), then
+            # closes the websocket, as the reference does.
             self.queue.put_nowait(None)
         if self.closed and self.server.sockets.get(self.sid) is self:
             del self.server.sockets[self.sid]  # python-engineio's sweep task did this
@@ -192,41 +193,39 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         spawn(server.drop_offender(self.sid, f"not reading: {self._queued_bytes} bytes queued"))
         return False
 
-    async def poll(self) -> list[packet.Packet]:
-        """The websocket writer's next packets (long-polling GETs use ``_long_poll``).
+    async def _take(self, limit: int | None = None) -> list[packet.Packet]:
+        """python-engineio's ``AsyncSocket.poll`` without a task or a timer per wait.
+
+        Same results: the packets queued so far (at most ``limit``), ``[]`` after the
+        closing ``None``, ``QueueEmpty`` on timeout or cancellation.  A queue that already
+        holds packets is not waited on at all.
+        """
+        queue = self.queue
+        first = await self._next_packet() if queue.empty() else queue.get_nowait()
+        queue.task_done()
+        return self._with_queued(first, limit)
+
+    def take_queued(self) -> list[packet.Packet] | None:
+        """The websocket writer's next packets: all those queued (the queue must not be
+        empty), None for the closing ``None``.
 
         python-engineio queues a noop on every upgrade to release the parked GET, even
         when none is parked; the websocket then carried it.  The reference sends that
         noop only on a parked GET, and nothing but its packets on the websocket.
-
-        The wait has no bound of its own (no watchdog timer per idle connection): the
-        session's pong deadline ends it, queuing the closing ``None`` as it drops the
-        session, as it ends the websocket's reader (see ``websocket_transport``).
         """
-        while True:
-            packets = await self._take(bounded=False)
-            if not self.upgraded or not packets:
-                return packets
-            packets = [p for p in packets if p.packet_type != packet.NOOP]
-            if packets:
-                return packets
+        first = self.queue.get_nowait()
+        self.queue.task_done()
+        if first is None:
+            return None
+        return [p for p in self._with_queued(first, None) if p.packet_type != packet.NOOP]
 
-    async def _take(self, limit: int | None = None, bounded: bool = True
-                    ) -> list[packet.Packet]:
-        """python-engineio's ``AsyncSocket.poll`` without a task or a timer per wait.
-
-        Same results: the packets queued so far (at most ``limit``), ``[]`` after the
-        closing ``None``, ``QueueEmpty`` on timeout or cancellation; not ``bounded``, it
-        waits until a packet comes.  A queue that already holds packets is not waited on.
-        """
-        queue = self.queue
-        if not queue.empty():
-            first = queue.get_nowait()
-        else:
-            first = await (self._next_packet() if bounded else queue.get())
-        queue.task_done()
+    def _with_queued(self, first: packet.Packet | None,
+                     limit: int | None) -> list[packet.Packet]:
+        """``first`` and the packets queued after it, up to ``limit`` or the closing
+        ``None`` (left queued); ``[]`` if ``first`` is that ``None``."""
         if first is None:
             return []
+        queue = self.queue
         packets = [first]
         while not queue.empty() and (limit is None or len(packets) < limit):
             pkt = queue.get_nowait()
@@ -311,10 +310,11 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         # OPEN, UPGRADE and NOOP from a client are ignored, as the reference does;
         # python-engineio answered an UPGRADE with a noop and raised on the others.
 
-    async def handle_get_request(self, environ: dict[str, Any]) -> Any:
+    def handle_get_request(self, environ: dict[str, Any]) -> Awaitable[Any]:
+        # Not a coroutine function: its frame would stay for a websocket's whole life.
         if environ["asgi.scope"]["type"] == "websocket":
-            return await super().handle_get_request(environ)
-        return await self._long_poll()
+            return super().handle_get_request(environ)  # type: ignore[no-any-return]
+        return self._long_poll()
 
     async def _long_poll(self) -> list[packet.Packet]:
         if self.upgrading or self.upgraded:
@@ -355,9 +355,5 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         finally:
             self._post_pending = False
 
-    async def _websocket_handler(self, ws: Any) -> None:
-        self._websocket = ws
-        try:
-            await serve_websocket(self, CheckedWebSocket(ws, self))
-        finally:
-            self._websocket = None
+    def _websocket_handler(self, ws: Any) -> Awaitable[None]:
+        return serve_websocket(self, ws)
