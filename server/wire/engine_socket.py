@@ -239,8 +239,9 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         return packets
 
     async def _next_packet(self) -> packet.Packet | None:
-        """The next packet, given up after ``ping_interval + ping_timeout`` as
-        python-engineio does (``QueueEmpty``, as on cancellation).
+        """A parked GET's next packet, given up after ``ping_interval + ping_timeout`` as
+        python-engineio does (``QueueEmpty``, as on cancellation).  (The websocket's
+        writer does not wait: see ``websocket_transport``.)
 
         python-engineio bounds each wait with ``asyncio.wait_for``: a task and a timer per
         outgoing batch of every client; ``asyncio.timeout`` still left a timer, made and
