@@ -6,9 +6,9 @@ The headless hub (as ``servers/hub.py headless`` runs it, on the same loop) serv
 this process with tracemalloc on; the benchmark's load generator connects ``--clients``
 socket.io-client websocket clients that then stay idle.  The Python heap that is still
 allocated a second later, against a snapshot taken before, is divided by the clients:
-first by the package of the line that allocated it, then the largest lines.  The RSS
-growth per connection is printed beside it (it includes the allocator's overhead and
-what tracemalloc does not see).  127.0.0.1 only; every wait is bounded.
+first by the package of the line that allocated it, then the largest lines.  (The RSS
+per connection is the benchmark's: with tracemalloc on, the process's RSS grows by far
+more than the heap it traces.)  127.0.0.1 only; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import asyncio
 import gc
 import importlib.util
 import json
-import os
 import shutil
 import sys
 import tracemalloc
@@ -26,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
 
-from run import HERE, ROOT, free_port, rss_kib
+from run import HERE, ROOT, free_port
 
 from server.runtime.event_loop import new_event_loop
 from server.runtime.runner import HubServer, tune_gc
@@ -80,9 +79,8 @@ async def connect_idle_clients(port: int, clients: int) -> asyncio.subprocess.Pr
 
 
 async def measure(clients: int, inspector: bool) -> tuple[tracemalloc.Snapshot,
-                                                          tracemalloc.Snapshot, int]:
-    """Snapshots before and after ``clients`` idle connections, and the RSS growth
-    (less tracemalloc's own)."""
+                                                          tracemalloc.Snapshot]:
+    """Snapshots before and after ``clients`` idle connections."""
     port = free_port()
     hub = HubServer(load_hub_module().bench_settings(port, inspector))
     await hub.start()
@@ -90,25 +88,23 @@ async def measure(clients: int, inspector: bool) -> tuple[tracemalloc.Snapshot,
     tracemalloc.start(FRAMES)
     await asyncio.sleep(SETTLE_S)
     gc.collect()
-    before, rss_before = tracemalloc.take_snapshot(), rss_kib(os.getpid())
-    own_before = tracemalloc.get_tracemalloc_memory() // 1024
+    before = tracemalloc.take_snapshot()
     load = await connect_idle_clients(port, clients)
     try:
         await asyncio.sleep(SETTLE_S)
         gc.collect()
-        after, rss_after = tracemalloc.take_snapshot(), rss_kib(os.getpid())
-        own_growth = tracemalloc.get_tracemalloc_memory() // 1024 - own_before
+        after = tracemalloc.take_snapshot()
     finally:
         assert load.stdin is not None
         load.stdin.close()
         await asyncio.wait_for(load.wait(), RAMP_TIMEOUT_S)
         tracemalloc.stop()
         await hub.stop()
-    return before, after, rss_after - rss_before - own_growth
+    return before, after
 
 
 def table(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, clients: int,
-          rss_growth_kib: int, top: int) -> str:
+          top: int) -> str:
     """The markdown tables: KiB and blocks per connection by package, then by line."""
     ignore = [tracemalloc.Filter(False, tracemalloc.__file__)]
     diffs = after.filter_traces(ignore).compare_to(before.filter_traces(ignore), "lineno")
@@ -120,8 +116,7 @@ def table(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, clients: in
         totals[1] += diff.count_diff
     total = sum(size for size, _ in by_package.values())
     lines = [f"{clients} idle websocket connections: {total / 1024 / clients:.1f} KiB of "
-             f"Python heap each (tracemalloc); RSS grew {rss_growth_kib / clients:.1f} KiB "
-             "each (tracemalloc's own bookkeeping left out).", "",
+             "Python heap each (tracemalloc).", "",
              "| allocated in | KiB per connection | blocks per connection |",
              "|---|---|---|"]
     for package, (size, count) in sorted(by_package.items(), key=lambda kv: -kv[1][0]):
@@ -142,8 +137,8 @@ def main() -> None:
     parser.add_argument("--inspector-off", action="store_true")
     args = parser.parse_args()
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        before, after, rss_growth = runner.run(measure(args.clients, not args.inspector_off))
-    sys.stdout.write(table(before, after, args.clients, rss_growth, args.top))
+        before, after = runner.run(measure(args.clients, not args.inspector_off))
+    sys.stdout.write(table(before, after, args.clients, args.top))
 
 
 if __name__ == "__main__":
