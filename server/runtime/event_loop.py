@@ -1,4 +1,5 @@
-"""The headless hub's event loop: asyncio's own, with due timers run first.
+"""The headless hub's event loop: uvloop where it is installed, else asyncio's own with
+due timers run first.
 
 In each iteration asyncio runs the callbacks already queued, then those of the sockets
 that became ready, and only then the timers that fell due.  Under load an iteration is
@@ -10,6 +11,10 @@ the two, but one race now goes the other way, as it does under uvloop: a timeout
 falls due while the wake-up it races is still queued runs first.  Code that must not
 lose a result that came in time looks for it when its timer fires
 (``HubEngineSocket._check_wait``).
+
+uvloop (libuv) keeps that order and runs the hub's per-packet asyncio machinery
+(handles, transports, futures) in C: more round trips a second on the same code
+(tests/benchmarks).  It does not build on Windows; there asyncio's proactor loop stays.
 """
 
 from __future__ import annotations
@@ -49,8 +54,15 @@ class HubSelectorEventLoop(asyncio.SelectorEventLoop):
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    """The loop ``python -m server`` runs on: ``HubSelectorEventLoop``, except on
-    Windows, where asyncio's default (proactor) loop is kept."""
+    """The loop ``python -m server`` runs on: uvloop's where it is installed, else
+    ``HubSelectorEventLoop``, except on Windows, where asyncio's default (proactor) loop
+    is kept."""
+    try:
+        import uvloop
+    except ImportError:  # not installed (Windows): asyncio's loop
+        pass
+    else:
+        return uvloop.new_event_loop()
     if os.name == "nt":
         return asyncio.new_event_loop()
     return HubSelectorEventLoop()

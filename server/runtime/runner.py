@@ -198,6 +198,9 @@ class HubServer:
             server_header=False,
             # Deflate, uvicorn's default, costs throughput and memory (tests/benchmarks).
             ws_per_message_deflate=False,
+            # No websocket-level pings: the Engine.IO heartbeat already finds a dead
+            # client, and uvicorn's pings cost a timer per connection.
+            ws_ping_interval=None,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             lifespan="off",
         )

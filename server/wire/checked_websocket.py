@@ -1,8 +1,10 @@
-"""The websocket as the Engine.IO session's handler reads it: each frame checked first."""
+"""The websocket as the Engine.IO session reads it: each frame checked and decoded once."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from engineio import packet
 
 from .engineio_packets import decode_engineio_packet
 
@@ -19,50 +21,53 @@ def too_large(size: int | str, limit: int) -> str:
 
 
 class CheckedWebSocket:
-    """The websocket as python-engineio's handler sees it, each frame checked first.
+    """python-engineio's websocket driver, each frame checked and decoded by the
+    reference's rules.
 
     python-engineio decodes websocket frames outside any ``try``: a malformed frame
     raised out of the ASGI app (an ERROR log) and left the session open.  Here such a
-    frame drops the session, and the handler sees a closed websocket.
+    frame drops the session, and the reader sees a closed websocket.
     """
+
+    __slots__ = ("_receive", "_send", "_socket", "_ws")
 
     def __init__(self, ws: Any, socket: HubEngineSocket) -> None:
         self._ws = ws
         self._socket = socket
+        # The ASGI channel itself: python-engineio's driver wraps each call in one more.
+        self._receive = ws.asgi_receive
+        self._send = ws.asgi_send
 
     async def send(self, message: str | bytes) -> None:
-        await self._ws.send(message)
+        if isinstance(message, str):
+            await self._send({"type": "websocket.send", "text": message})
+        else:
+            await self._send({"type": "websocket.send", "bytes": message})
 
     async def close(self) -> None:
         await self._ws.close()
 
-    async def wait(self) -> str | bytes | None:
-        """The next frame; None once the websocket is gone or the session dropped."""
-        try:
-            frame: str | bytes | None = await self._ws.wait()
-        except OSError:  # python-engineio's driver: the client went away
-            return self._gone()
+    async def receive(self) -> packet.Packet | None:
+        """The next packet; None once the websocket is gone or the session dropped.
+
+        Never an exception: one kept by the task that waited held that task's frames and
+        through them the whole session in a reference cycle, left to the cyclic garbage
+        collector.
+        """
+        event = await self._receive()
+        if event["type"] != "websocket.receive":  # the client went away
+            return None
+        frame: str | bytes | None = event.get("text")
         if frame is None:
-            return frame
+            frame = event.get("bytes")
+        if frame is None:
+            return None
         limit = self._socket.server.max_http_buffer_size
         if len(frame) > limit:
             await self._socket.drop_for(too_large(len(frame), limit), OVERSIZED)
-            return self._gone()
+            return None
         try:
-            decode_engineio_packet(frame)
+            return decode_engineio_packet(frame)
         except ValueError as exc:
             await self._socket.drop_for(f"malformed packet ({exc})")
-            return self._gone()
-        return frame
-
-    def _gone(self) -> str | bytes | None:
-        """No more frames: None, python-engineio's "closed by the client", once upgraded.
-
-        python-engineio's driver raises ``OSError``; the exception, kept by the task that
-        waited, held that task's frames and through them the whole session in a reference
-        cycle, so every closed websocket session was left to the cyclic garbage collector.
-        During an upgrade python-engineio expects the exception (and rarely gets it).
-        """
-        if not self._socket.upgraded:
-            raise OSError("websocket closed")
-        return None
+            return None

@@ -11,6 +11,7 @@ from typing import Any
 import engineio
 from engineio import async_socket, packet
 
+from ..runtime.lean_primitives import LeanQueue
 from .asgi_request import translate_request
 from .engine_socket import HubEngineSocket
 
@@ -96,6 +97,11 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         # This server's own copy of the driver table: see asgi_request.
         self._async = {**self._async, "translate_request": translate_request}
 
+    def create_queue(self, *args: Any, **kwargs: Any) -> LeanQueue[Any]:
+        """Each session's send queue: an unbounded one that costs less while idle (the
+        bounds are ``HubEngineSocket``'s own)."""
+        return LeanQueue()
+
     @property
     def sockets(self) -> _SessionTable:
         return self._sessions
@@ -147,27 +153,38 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
             return UNKNOWN_SID
         return None
 
-    async def handle_request(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
-                             send: Callable[[dict[str, Any]], Awaitable[None]]) -> Any:
+    def handle_request(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
+                       send: Callable[[dict[str, Any]], Awaitable[None]]) -> Awaitable[Any]:
+        # Not a coroutine function: its frame would stay for a websocket's whole life.
         refusal = self._refusal(scope)
         socket = self.sockets.get(self._query_sid(scope) or "")
         if refusal is None and isinstance(socket, HubEngineSocket):
             if scope["type"] == "websocket" and (socket.upgrading or socket.upgraded
                                                  or socket._websocket is not None):
-                # The reference completes the handshake of a second websocket for an
-                # upgraded session and closes it; python-engineio raised out of the app.
-                await receive()
-                await send({"type": "websocket.accept"})
-                await send({"type": "websocket.close"})
-                return None
+                return self._close_second_websocket(receive, send)
             if scope.get("method") == "POST" and socket._post_pending:
-                # The reference answers an overlapping POST 400 and closes the session.
-                await socket.drop(self.reason.TRANSPORT_ERROR)
-                refusal = BAD_REQUEST
+                return self._refuse_overlapping_post(socket, scope, receive, send)
         if refusal is not None:
-            await self._refuse(scope, receive, send, refusal)
-            return None
-        return await super().handle_request(scope, receive, send)
+            return self._refuse(scope, receive, send, refusal)
+        return super().handle_request(scope, receive, send)  # type: ignore[no-any-return]
+
+    @staticmethod
+    async def _close_second_websocket(receive: Callable[[], Awaitable[Any]],
+                                      send: Callable[[dict[str, Any]], Awaitable[None]]
+                                      ) -> None:
+        # The reference completes the handshake of a second websocket for an upgraded
+        # session and closes it; python-engineio raised out of the app.
+        await receive()
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close"})
+
+    async def _refuse_overlapping_post(self, socket: HubEngineSocket, scope: dict[str, Any],
+                                       receive: Callable[[], Awaitable[Any]],
+                                       send: Callable[[dict[str, Any]], Awaitable[None]]
+                                       ) -> None:
+        # The reference answers an overlapping POST 400 and closes the session.
+        await socket.drop(self.reason.TRANSPORT_ERROR)
+        await self._refuse(scope, receive, send, BAD_REQUEST)
 
     @staticmethod
     def _query_sid(scope: dict[str, Any]) -> str | None:

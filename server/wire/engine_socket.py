@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from engineio import async_socket, exceptions, packet
 from engineio.payload import Payload
 
 from .background import spawn
-from .checked_websocket import OVERSIZED, CheckedWebSocket, too_large
+from .checked_websocket import OVERSIZED, too_large
 from .engineio_packets import decode_engineio_payload
+from .websocket_transport import serve_websocket
 
 if TYPE_CHECKING:
     from .engine_server import HubEngineServer
@@ -117,6 +119,10 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             self._stop_watchdog()
         self._cancel_pong_deadline()
         await super().close(wait=wait, abort=abort, reason=reason)
+        if self.closed and self.upgraded:
+            # The websocket's writer sends what is queued (the close packet), then
+            # closes the websocket, as the reference does.
+            self.queue.put_nowait(None)
         if self.closed and self.server.sockets.get(self.sid) is self:
             del self.server.sockets[self.sid]  # python-engineio's sweep task did this
 
@@ -187,21 +193,6 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         spawn(server.drop_offender(self.sid, f"not reading: {self._queued_bytes} bytes queued"))
         return False
 
-    async def poll(self) -> list[packet.Packet]:
-        """The websocket writer's next packets (long-polling GETs use ``_long_poll``).
-
-        python-engineio queues a noop on every upgrade to release the parked GET, even
-        when none is parked; the websocket then carried it.  The reference sends that
-        noop only on a parked GET, and nothing but its packets on the websocket.
-        """
-        while True:
-            packets = await self._take()
-            if not self.upgraded or not packets:
-                return packets
-            packets = [p for p in packets if p.packet_type != packet.NOOP]
-            if packets:
-                return packets
-
     async def _take(self, limit: int | None = None) -> list[packet.Packet]:
         """python-engineio's ``AsyncSocket.poll`` without a task or a timer per wait.
 
@@ -212,8 +203,29 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         queue = self.queue
         first = await self._next_packet() if queue.empty() else queue.get_nowait()
         queue.task_done()
+        return self._with_queued(first, limit)
+
+    def take_queued(self) -> list[packet.Packet] | None:
+        """The websocket writer's next packets: all those queued (the queue must not be
+        empty), None for the closing ``None``.
+
+        python-engineio queues a noop on every upgrade to release the parked GET, even
+        when none is parked; the websocket then carried it.  The reference sends that
+        noop only on a parked GET, and nothing but its packets on the websocket.
+        """
+        first = self.queue.get_nowait()
+        self.queue.task_done()
+        if first is None:
+            return None
+        return [p for p in self._with_queued(first, None) if p.packet_type != packet.NOOP]
+
+    def _with_queued(self, first: packet.Packet | None,
+                     limit: int | None) -> list[packet.Packet]:
+        """``first`` and the packets queued after it, up to ``limit`` or the closing
+        ``None`` (left queued); ``[]`` if ``first`` is that ``None``."""
         if first is None:
             return []
+        queue = self.queue
         packets = [first]
         while not queue.empty() and (limit is None or len(packets) < limit):
             pkt = queue.get_nowait()
@@ -227,8 +239,9 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         return packets
 
     async def _next_packet(self) -> packet.Packet | None:
-        """The next packet, given up after ``ping_interval + ping_timeout`` as
-        python-engineio does (``QueueEmpty``, as on cancellation).
+        """A parked GET's next packet, given up after ``ping_interval + ping_timeout`` as
+        python-engineio does (``QueueEmpty``, as on cancellation).  (The websocket's
+        writer does not wait: see ``websocket_transport``.)
 
         python-engineio bounds each wait with ``asyncio.wait_for``: a task and a timer per
         outgoing batch of every client; ``asyncio.timeout`` still left a timer, made and
@@ -298,10 +311,11 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         # OPEN, UPGRADE and NOOP from a client are ignored, as the reference does;
         # python-engineio answered an UPGRADE with a noop and raised on the others.
 
-    async def handle_get_request(self, environ: dict[str, Any]) -> Any:
+    def handle_get_request(self, environ: dict[str, Any]) -> Awaitable[Any]:
+        # Not a coroutine function: its frame would stay for a websocket's whole life.
         if environ["asgi.scope"]["type"] == "websocket":
-            return await super().handle_get_request(environ)
-        return await self._long_poll()
+            return super().handle_get_request(environ)  # type: ignore[no-any-return]
+        return self._long_poll()
 
     async def _long_poll(self) -> list[packet.Packet]:
         if self.upgrading or self.upgraded:
@@ -342,9 +356,5 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         finally:
             self._post_pending = False
 
-    async def _websocket_handler(self, ws: Any) -> None:
-        self._websocket = ws
-        try:
-            await super()._websocket_handler(CheckedWebSocket(ws, self))
-        finally:
-            self._websocket = None
+    def _websocket_handler(self, ws: Any) -> Awaitable[None]:
+        return serve_websocket(self, ws)

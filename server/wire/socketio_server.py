@@ -257,6 +257,8 @@ class HubSocketIOServer(RecordingServer):
                 del self._held[eio_sid]
         if self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
             self.pending.settle(eio_sid)
+            if (deadline := self._connect_deadlines.pop(eio_sid, None)) is not None:
+                deadline.cancel()  # joined: not kept for the rest of connect_timeout
         if held.depth == 0 and self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
             for release in held.sends:  # a refused client gets nothing but its refusal
                 await release()

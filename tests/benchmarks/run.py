@@ -2,6 +2,7 @@
 
     python tests/benchmarks/run.py [--rounds 3]
         [--servers desktop,headless,headless-off,reference,stock] [--quick] [--churn-only]
+        [--scenarios echo,memory,burst,paced,big] [--baseline DIR]
     python tests/benchmarks/run.py --traffic [--traffic-seconds 60]
 
 Each round runs every server in turn (A B C D, A B C D, ...), each through sessions with
@@ -19,6 +20,12 @@ results/<date>.json and results/<date>.md.  127.0.0.1 only; every wait is bounde
 ``--traffic`` runs only the traffic view's scenario (``run_traffic``): the desktop app
 with its Traffic tab in front, 1,000 clients, 2,000 journal entries a second for a minute;
 the 16 ms timer's gaps and how late entries reach the view, in results/<date>-traffic.*.
+
+For an A/B of a change: ``--scenarios`` runs only some of the first session's scenarios
+(``memory`` is the ramp to 1,000, ``big`` the ramp to 5,000; ``burst`` and ``paced`` ramp
+too), and the server ``baseline`` is the headless hub from another source tree
+(``--baseline DIR``, e.g. ``git archive`` of the commit before), run beside ``headless``
+in every round; their ratio per round is reported.
 """
 
 from __future__ import annotations
@@ -45,12 +52,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RESULTS = HERE / "results"
 SERVERS = ("desktop", "headless", "headless-off", "reference", "stock")
+SCENARIOS = ("echo", "memory", "burst", "paced", "big")
 LABELS = {
     "desktop": "our hub, desktop (shared Qt loop)",
-    "headless": "our hub, headless (asyncio)",
+    "headless": "our hub, headless (uvloop)",
     "headless-off": "our hub, headless, inspector off",
     "reference": "Node socket.io 4 (reference)",
     "stock": "stock python-socketio + uvicorn + uvloop",
+    "baseline": "our hub, headless, from --baseline",
 }
 READY_TIMEOUT_S = 30
 EXIT_TIMEOUT_S = 15
@@ -89,6 +98,9 @@ def gaps(ticks: list[float], start: float, end: float) -> dict[str, float | None
 class Session:
     """One server process and one load generator process talking to it."""
 
+    baseline: Path | None = None
+    """The source tree the ``baseline`` server runs from (``--baseline``)."""
+
     def __init__(self, server: str, workdir: Path) -> None:
         self.port = free_port()
         self.ticks_file = workdir / f"ticks-{server}-{self.port}.json"
@@ -97,11 +109,13 @@ class Session:
             "desktop": [python, HERE / "servers/hub.py", "desktop"],
             "desktop-traffic": [python, HERE / "servers/hub.py", "desktop-traffic"],
             "headless": [python, HERE / "servers/hub.py", "headless"],
+            "baseline": [python, HERE / "servers/hub.py", "headless"],
             "headless-off": [python, HERE / "servers/hub.py", "headless-off"],
             "reference": [node, HERE / "servers/reference.mjs"],
             "stock": [python, HERE / "servers/stock.py"],
         }[server] + [str(self.port), str(self.ticks_file)]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        tree = self.baseline if server == "baseline" and self.baseline else ROOT
+        env = {**os.environ, "PYTHONPATH": str(tree)}
         self.server = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=env, text=True,
                                        stdout=subprocess.PIPE)
         assert self.server.stdout is not None
@@ -150,40 +164,50 @@ class Session:
         return {phase: gaps(ticks, *window) for phase, window in self.windows.items()}
 
 
-def run_server(server: str, plan: dict[str, Any], workdir: Path,
-               churn: bool) -> dict[str, Any]:
+def run_server(server: str, plan: dict[str, Any], workdir: Path, churn: bool,
+               scenarios: tuple[str, ...] = SCENARIOS) -> dict[str, Any]:
     result: dict[str, Any] = {}
     session = Session(server, workdir)
     try:
         url = f"http://127.0.0.1:{session.port}"
-        session.command(None, op="ramp", url=url, n=plan["echo_clients"])
-        result["echo"] = session.command("echo", op="echo", clients=plan["echo_clients"],
-                                         seconds=plan["echo_s"])
-        session.command(None, op="close")
-        time.sleep(1)
-        before = rss_kib(session.server.pid)
-        result["connect"] = session.command("connect", op="ramp", url=url, n=plan["ramp"])
-        time.sleep(1)
-        result["memory_kib_per_connection"] = (
-            (rss_kib(session.server.pid) - before) / plan["ramp"])
+        if "echo" in scenarios:
+            session.command(None, op="ramp", url=url, n=plan["echo_clients"])
+            result["echo"] = session.command("echo", op="echo", clients=plan["echo_clients"],
+                                             seconds=plan["echo_s"])
+            session.command(None, op="close")
+        if {"memory", "burst", "paced"} & set(scenarios):
+            time.sleep(1)
+            before = rss_kib(session.server.pid)
+            result["connect"] = session.command("connect", op="ramp", url=url, n=plan["ramp"])
+            time.sleep(1)
+            result["memory_kib_per_connection"] = (
+                (rss_kib(session.server.pid) - before) / plan["ramp"])
         for phase, per_s in (("burst", 0), ("paced", plan["paced_per_s"])):
-            result[phase] = session.command(
-                phase, op="broadcast", messages=plan["messages"], per_s=per_s,
-                timeout_s=plan["broadcast_timeout_s"])
+            if phase in scenarios:
+                result[phase] = session.command(
+                    phase, op="broadcast", messages=plan["messages"], per_s=per_s,
+                    timeout_s=plan["broadcast_timeout_s"])
     finally:
         result["shutdown_s"] = session.stop()
     result["timer"] = session.timer_gaps()
-    session = Session(server, workdir)
-    try:
-        url = f"http://127.0.0.1:{session.port}"
-        result["big_connect"] = session.command("big_connect", op="ramp", url=url,
-                                                n=plan["big_ramp"])
-    finally:
-        session.stop()
-    result["timer"].update(session.timer_gaps())
+    if "big" in scenarios:
+        result["big_connect"], big_gaps = run_big_ramp(server, plan, workdir)
+        result["timer"].update(big_gaps)
     if churn:
         result["churn"] = run_churn(server, plan, workdir)
     return result
+
+
+def run_big_ramp(server: str, plan: dict[str, Any], workdir: Path
+                 ) -> tuple[dict[str, Any], dict[str, dict[str, float | None]]]:
+    """The ramp to 5,000 clients on a fresh server, and the timer's gaps during it."""
+    session = Session(server, workdir)
+    try:
+        url = f"http://127.0.0.1:{session.port}"
+        big_connect = session.command("big_connect", op="ramp", url=url, n=plan["big_ramp"])
+    finally:
+        session.stop()
+    return big_connect, session.timer_gaps()
 
 
 def run_churn(server: str, plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
@@ -342,8 +366,13 @@ PAIRS = {
                               "connect 5,000 clients (s)"),
     ("headless", "headless-off"): ("echo, 100 clients: round trips/s",
                                    "broadcast burst to 1,000: delivered/s"),
+    ("headless", "baseline"): ("echo, 100 clients: round trips/s",
+                               "broadcast burst to 1,000: delivered/s",
+                               "memory per idle connection (KiB)",
+                               "16 ms timer during 5,000 ramp: largest gap (ms)"),
 }
-"""The shared loop's cost (desktop ÷ headless) and the inspector's (on ÷ off)."""
+"""The shared loop's cost (desktop ÷ headless), the inspector's (on ÷ off) and a
+change's (headless ÷ baseline)."""
 
 
 def paired_ratios(rounds: list[dict[str, dict[str, Any]]], first: str, second: str,
@@ -414,8 +443,19 @@ def main() -> None:
     parser.add_argument("--traffic", action="store_true",
                         help="only the traffic view's scenario (desktop, 1,000 clients)")
     parser.add_argument("--traffic-seconds", type=float, default=TRAFFIC["seconds"])
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="the first session's scenarios to run; churn only with all")
+    parser.add_argument("--baseline", type=Path,
+                        help="the source tree the 'baseline' server runs from")
     args = parser.parse_args()
     servers = args.servers.split(",")
+    scenarios = tuple(args.scenarios.split(","))
+    if unknown := set(scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if "baseline" in servers and args.baseline is None:
+        parser.error("the baseline server needs --baseline DIR")
+    Session.baseline = args.baseline
+    partial = set(scenarios) != set(SCENARIOS) or "baseline" in servers
     plan = QUICK if args.quick else FULL
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 20_000)), hard))
@@ -434,7 +474,9 @@ def main() -> None:
                 try:
                     this_round[server] = (
                         {"churn": run_churn(server, plan, Path(workdir))} if args.churn_only
-                        else run_server(server, plan, Path(workdir), churn=number == 1))
+                        else run_server(server, plan, Path(workdir),
+                                        churn=number == 1 and not partial,
+                                        scenarios=scenarios))
                 except RuntimeError as exc:  # a failed server leaves a gap in its column
                     print(f"  {server} failed: {exc}", file=sys.stderr)
             rounds.append(this_round)
@@ -443,7 +485,7 @@ def main() -> None:
     paired = {pair: paired_ratios(rounds, *pair, rows) for pair, rows in PAIRS.items()}
     RESULTS.mkdir(exist_ok=True)
     stem = RESULTS / (meta["date"] + ("-quick" if args.quick else "")
-                      + ("-churn" if args.churn_only else ""))
+                      + ("-churn" if args.churn_only else "") + ("-ab" if partial else ""))
     stem.with_suffix(".json").write_text(json.dumps(
         {"meta": meta, "rounds": rounds, "medians": table,
          "paired": {f"{a} / {b}": ratios for (a, b), ratios in paired.items()}},

@@ -111,3 +111,14 @@ def ours_or_a_class_of_ours(thing: object) -> bool:
     if issubclass(kind, type):
         kind = thing  # type: ignore[assignment]  # a class: where was it defined?
     return kind.__module__.split(".")[0] in ("engineio", "socketio", "server")
+
+
+async def test_a_client_that_joined_holds_no_connect_deadline():
+    """The connect deadline (connect_timeout, 45 s by default) is moot once the client
+    joined a namespace: its timer is not held for the rest of the 45 s."""
+    async with running_hub() as hub:
+        sid, close = await python_client(hub, "websocket")
+        try:
+            assert sid not in hub.sio._connect_deadlines
+        finally:
+            await close()
