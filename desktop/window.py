@@ -6,7 +6,7 @@ offers beyond the table's own is one of the shared ``AppActions``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +39,8 @@ from .qr import qr_pixmap
 from .traffic_view import TrafficView
 from .window_banners import ErrorBanner, LoopbackNotice
 
+CLUSTER_REFRESH_MS = 1000
+"""How often the status bar looks at the cluster's state (no signal says it changed)."""
 
 class MainWindow(QMainWindow):
     """The connected clients, the hub's addresses and QR code, its state and log."""
@@ -186,10 +188,16 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self.state_label = QLabel()
         self.count_label = QLabel()
+        self.cluster_label = QLabel()
+        self.cluster_label.setTextFormat(Qt.TextFormat.PlainText)
         self.lan_label = QLabel()
-        for label in (self.state_label, self.count_label):
+        for label in (self.state_label, self.count_label, self.cluster_label):
             self.statusBar().addWidget(label)
         self.statusBar().addPermanentWidget(self.lan_label)
+        # Redis going away or a node falling silent changes no row: looked at each second.
+        self._cluster_timer = QTimer(self)
+        self._cluster_timer.setInterval(CLUSTER_REFRESH_MS)
+        self._cluster_timer.timeout.connect(self._show_cluster)
 
     def _make_table(self) -> QTableView:
         table = QTableView()
@@ -286,6 +294,18 @@ class MainWindow(QMainWindow):
     def _refresh_count(self) -> None:
         count = self.model.rowCount()
         self.count_label.setText(f"{count} client{'' if count == 1 else 's'} connected")
+        self._show_cluster()
+
+    def _show_cluster(self) -> None:
+        """``cluster: 3 nodes up, …`` or ``cluster: Redis unreachable since …``; nothing
+        for a single hub."""
+        status = self.controller.cluster_status()
+        self.cluster_label.setVisible(status is not None)
+        self.cluster_label.setText(status or "")
+        if status is None:
+            self._cluster_timer.stop()
+        elif not self._cluster_timer.isActive():
+            self._cluster_timer.start()
 
     def _show_qr(self, url: str | None) -> None:
         if url == self._qr_text:

@@ -156,7 +156,8 @@ class ClusterRegistry:
             return f"cluster: Redis unreachable since {since}"
         if not self.connected:
             return "cluster: connecting to Redis"
-        return (f"cluster: {self.nodes_up()} nodes up, "
+        up = self.nodes_up()
+        return (f"cluster: {up} node{'' if up == 1 else 's'} up, "
                 f"{self.directory.count()} clients in all")
 
     # -- the link to Redis

@@ -58,6 +58,25 @@ def test_a_single_hub_window_has_no_node_column(qt_run: QtRun) -> None:
         async with running_app(tray_available=True) as app:
             assert app.model.columnCount() == len(Column)
             assert app.controller.nodes_up() is None
+            assert not app.window.cluster_label.isVisibleTo(app.window)
             assert describe(app.controller, 0).endswith("\n0 clients connected")
+
+    qt_run(scenario())
+
+
+def test_the_status_bar_says_when_redis_is_unreachable(qt_run: QtRun,
+                                                       redis_server: RedisServer) -> None:
+    async def scenario() -> None:
+        async with running_app(redis_url=redis_server.url) as app:
+            label = app.window.cluster_label
+            await wait_until(lambda: label.text() == "cluster: 1 node up, 0 clients in all",
+                             WITHIN, "the cluster's state in the status bar")
+            assert label.isVisibleTo(app.window)
+            redis_server.stop()
+            await wait_until(lambda: label.text().startswith(
+                "cluster: Redis unreachable since "), WITHIN, "the lost link to show")
+            redis_server.start()
+            await wait_until(lambda: "node up" in label.text(), WITHIN,
+                             "the link back in the status bar")
 
     qt_run(scenario())
