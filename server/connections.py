@@ -62,6 +62,31 @@ class Change(enum.Enum):
 Listener = Callable[[Change, Connection], None]
 
 
+class ChangeListeners:
+    """Who hears of a registry's changes: each told in turn, and one that fails is logged,
+    never keeping the others (or the change itself) from happening."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def add(self, listener: Listener) -> Callable[[], None]:
+        """Tell ``listener`` of every change from now on; returns its unsubscriber."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def notify(self, change: Change, connection: Connection) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change, connection)
+            except Exception:
+                logger.exception("connection listener %r failed on %s", listener, change.value)
+
+
 class ClientView(Protocol):
     """What readers need of a registry: ``ConnectionManager`` for one hub, and
     ``server.cluster.directory.ClusterDirectory`` for every client of a cluster."""
@@ -88,7 +113,7 @@ class ConnectionManager:
 
     def __init__(self) -> None:
         self._connections: dict[str, Connection] = {}
-        self._listeners: list[Listener] = []
+        self._listeners = ChangeListeners()
 
     # -- reading ---------------------------------------------------------------------
 
@@ -118,13 +143,13 @@ class ConnectionManager:
         if connection.sid in self._connections:
             raise ValueError(f"connection {connection.sid} is already registered")
         self._connections[connection.sid] = connection
-        self._notify(Change.ADDED, connection)
+        self._listeners.notify(Change.ADDED, connection)
 
     def remove(self, sid: str) -> Connection | None:
         """Forget a client; returns what was known of it, or None if it was unknown."""
         connection = self._connections.pop(sid, None)
         if connection is not None:
-            self._notify(Change.REMOVED, connection)
+            self._listeners.notify(Change.REMOVED, connection)
         return connection
 
     def add_room(self, sid: str, room: str) -> Connection | None:
@@ -143,27 +168,14 @@ class ConnectionManager:
         new = change(old)
         if new != old:
             self._connections[sid] = new
-            self._notify(Change.UPDATED, new)
+            self._listeners.notify(Change.UPDATED, new)
         return new
 
     # -- notifications ---------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(change, connection)`` on every change; returns an unsubscriber."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _notify(self, change: Change, connection: Connection) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(change, connection)
-            except Exception:
-                logger.exception("connection listener %r failed on %s", listener, change.value)
+        return self._listeners.add(listener)
 
 
 manager = ConnectionManager()

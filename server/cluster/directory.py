@@ -8,14 +8,11 @@ record of this node's own clients: nothing remote is ever written into it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..connections import Change, Connection, ConnectionManager, Listener
+from ..connections import ChangeListeners, Connection, ConnectionManager, Listener
 from .nodes import NodeTable
-
-logger = logging.getLogger(__name__)
 
 
 class ClusterDirectory:
@@ -24,8 +21,8 @@ class ClusterDirectory:
     def __init__(self, local: ConnectionManager, local_name: str) -> None:
         self.local = local
         self.local_name = local_name
-        self.table = NodeTable(self._notify)
-        self._listeners: list[Listener] = []
+        self._listeners = ChangeListeners()
+        self.table = NodeTable(self._listeners.notify)
         self._unsubscribe_local: Callable[[], None] | None = None
 
     def _here(self, connection: Connection) -> Connection:
@@ -60,20 +57,8 @@ class ClusterDirectory:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Hear local and remote changes alike (local ones with this node's name)."""
-        self._listeners.append(listener)
         if self._unsubscribe_local is None:
             self._unsubscribe_local = self.local.subscribe(
-                lambda change, connection: self._notify(change, self._here(connection)))
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _notify(self, change: Change, connection: Connection) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(change, connection)
-            except Exception:
-                logger.exception("connection listener %r failed on %s", listener, change.value)
+                lambda change, connection: self._listeners.notify(change,
+                                                                  self._here(connection)))
+        return self._listeners.add(listener)
