@@ -87,8 +87,10 @@ mkdir -p "$(dirname "$DESKTOP")"
 sed "s|^Exec=.*|$exec_line|" "$HERE/$NAME.desktop" >"$DESKTOP"
 chmod 644 "$DESKTOP"
 if [ -n "$autostart" ]; then
+  # Started at log-in: hidden in the tray, as the app's own "Start at login" writes it.
   mkdir -p "$(dirname "$AUTOSTART")"
-  cp "$DESKTOP" "$AUTOSTART"
+  sed "s|^Exec=.*|$exec_line --hidden|" "$HERE/$NAME.desktop" >"$AUTOSTART"
+  chmod 644 "$AUTOSTART"
 fi
 refresh_caches
 

@@ -206,11 +206,14 @@ def test_the_linux_install_script_puts_the_app_in_the_menu_and_takes_it_out(
                     "build it with scripts/build-bundle on Linux")
     home = tmp_path / "home"
     env = {**bundle_env(tmp_path), "HOME": str(home)}
-    subprocess.run([str(script)], env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([str(script), "--autostart"], env=env, check=True, capture_output=True,
+                   timeout=120)
 
     installed = home / ".local" / "lib" / "socketio-tray" / "socketio-tray"
     entry = (home / ".local/share/applications/socketio-tray.desktop").read_text()
     assert f'Exec="{installed}"' in entry.splitlines()
+    at_login = (Path(env["XDG_CONFIG_HOME"]) / "autostart/socketio-tray.desktop").read_text()
+    assert f'Exec="{installed}" --hidden' in at_login.splitlines()  # started in the tray
     assert "Icon=socketio-tray" in entry.splitlines()
     icons = home / ".local/share/icons/hicolor"
     for size in (16, 32, 48, 128, 256):
@@ -222,5 +225,5 @@ def test_the_linux_install_script_puts_the_app_in_the_menu_and_takes_it_out(
 
     subprocess.run([str(script), "--uninstall"], env=env, check=True, capture_output=True,
                    timeout=60)
-    left = list(home.rglob("*socketio-tray*"))
+    left = [*home.rglob("*socketio-tray*"), *Path(env["XDG_CONFIG_HOME"]).rglob("autostart/*")]
     assert left == [], left
