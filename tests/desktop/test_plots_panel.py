@@ -197,7 +197,9 @@ def test_a_burst_of_points_is_painted_in_a_few_coalesced_repaints(qt_run: QtRun)
             await wait_until(lambda: len(refreshes) >= 2 and counter.paints >= 1, WITHIN,
                              "two refreshes after the burst")
             assert panel.plot is not None and panel.plot.taken == 500
-            assert counter.paints <= len(refreshes) + 1  # not one paint per point
+            # Not one paint per point.  A relayout (the status line changing) may add a
+            # paint of its own, so the bound is generous; a paint per point would be 500.
+            assert counter.paints <= 20
             assert panel.status_label.text() == "500 values plotted from 1 client"
 
     qt_run(scenario())
