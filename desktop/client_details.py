@@ -1,7 +1,9 @@
 """One client's details, as the dashboard's details panel shows them, kept current.
 
 Its message counts change without a registry notification (``server.hub.traffic``), so the
-pane reads the client again on a timer while it is open, not on every message.  Under the
+pane reads the client again on a timer while it is open, not on every message.  In a
+cluster it reads every node's clients (another node's counts as that node last reported
+them) and names the client's node.  Under the
 facts, the commands on a client (``ClientActions``): its traffic, an event, a room,
 disconnect.
 """
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from server.connections import Connection, ConnectionManager
+from server.connections import ClientView, Connection
 
 from .client_actions import ClientActions
 from .connections_model import NO_NAME, local_time
@@ -35,6 +37,8 @@ FIELDS = (  # (label, key): the dashboard's (server/dashboard/page.py DETAILS)
     ("Messages sent", "messages_sent"), ("Messages received", "messages_received"),
     ("Last seen", "last_seen"),
 )
+NODE_FIELD = ("Node", "node")
+"""Shown only when the client belongs to a cluster node: the hub it is connected to."""
 
 
 def facts(connection: Connection) -> dict[str, str]:
@@ -51,21 +55,22 @@ def facts(connection: Connection) -> dict[str, str]:
         "messages_sent": str(traffic.sent),
         "messages_received": str(traffic.received),
         "last_seen": local_time(datetime.fromtimestamp(traffic.last_seen, UTC)),
+        "node": connection.node or "-",
     }
 
 
 class ClientDetails(QDialog):
     """A pane on one client; it stays, marked as gone, after the client leaves."""
 
-    def __init__(self, manager: ConnectionManager, sid: str, actions: ClientActions,
+    def __init__(self, clients: ClientView, sid: str, actions: ClientActions,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.sid = sid
-        self._manager = manager
+        self._clients = clients
         self.values: dict[str, QLabel] = {}
-        form = QFormLayout()
-        for label, key in FIELDS:
+        form = self._form = QFormLayout()
+        for label, key in (*FIELDS, NODE_FIELD):
             value = QLabel()
             # Names, rooms and user agents come from clients: never read them as rich text.
             value.setTextFormat(Qt.TextFormat.PlainText)
@@ -96,7 +101,7 @@ class ClientDetails(QDialog):
         self.setMinimumWidth(460)
 
     def refresh(self) -> None:
-        connection = self._manager.get(self.sid)
+        connection = self._clients.get(self.sid)
         if connection is None:
             self.status.setText("This client has disconnected.")
             self.setWindowTitle("Client details (disconnected)")
@@ -107,3 +112,4 @@ class ClientDetails(QDialog):
         self.setWindowTitle(f"Client details: {connection.name or NO_NAME}")
         for key, text in facts(connection).items():
             self.values[key].setText(text)
+        self._form.setRowVisible(self.values["node"], connection.node is not None)

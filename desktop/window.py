@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         """The client's details pane: one per client, brought forward if already open."""
         pane = self.details.get(sid)
         if pane is None:
-            pane = ClientDetails(self.controller.manager, sid, self.client_actions, self)
+            pane = ClientDetails(self.controller.clients, sid, self.client_actions, self)
             pane.destroyed.connect(lambda: self.details.pop(sid, None))
             self.details[sid] = pane
         pane.show()

@@ -1,6 +1,6 @@
 """The desktop app as a node of a cluster: its window lists every node's clients with a
-Node column, the tray says how many nodes are up, and a client of another node can be
-disconnected from the window's menu."""
+Node column and shows any of them in full, the tray says how many nodes are up, and a
+client of another node can be disconnected from the window's menu."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def test_the_window_lists_every_node_s_clients(qt_run: QtRun,
             await wait_until(lambda: node_of(app, there.sid) == "rack", WITHIN,
                              "the other node's client in the window")
             assert node_of(app, here.sid) == "desk"
+            pane = app.window.show_details(there.sid)  # another node's client, in full
+            assert pane.values["sid"].text() == there.sid
+            assert pane.values["node"].text() == "rack"
+            assert pane.values["transport"].text() == "websocket"
+            assert not pane.status.text()
             assert describe(app.controller, app.model.rowCount()).endswith(
                 "\n2 nodes up, 2 clients in all")
             assert app.tray is not None
