@@ -15,6 +15,14 @@ from desktop.loop import new_event_loop
 QT_TEST_TIMEOUT = 60.0
 
 
+@pytest.fixture(autouse=True)
+def own_config_home(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's own ``XDG_CONFIG_HOME``: the app's settings file and its start-at-login
+    entry are read and written there, never in the config of whoever runs the tests."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture(name="qt_run")
 def qt_run_fixture(qapp: QApplication) -> Iterator[QtRun]:
     """``qt_run(coroutine)``: run it to completion on a fresh Qt-backed asyncio loop.
