@@ -174,8 +174,12 @@ class DesktopApp(QObject):
             self._told_hidden = True
             self.tray.notify(*HIDDEN_TO_TRAY)
 
-    def on_second_launch(self) -> None:
-        """Another launch of the app handed over to this one: come forward."""
+    def on_second_launch(self, show: bool) -> None:
+        """Another launch of the app handed over to this one: come forward, unless it was
+        started hidden (at login, over an app already running)."""
+        if not show:
+            logger.info("the app was launched again hidden: it keeps running as it is")
+            return
         logger.info("the app was launched again: showing this window")
         self.window.bring_forward()
 
@@ -271,8 +275,9 @@ def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
     QGuiApplication.setWindowIcon(state_icon(State.RUNNING))
 
     instance = SingleInstance(instance_name())
-    if not instance.claim():
-        print(f"{APP_NAME} is already running: its window was brought forward.")
+    if not instance.claim(show=not hidden):
+        print(f"{APP_NAME} is already running" + (" in the tray." if hidden else
+                                                  ": its window was brought forward."))
         if command_line:
             given = ", ".join(option_text(name, value) for name, value in command_line.items())
             print(f"{APP_NAME}: the running app keeps its own settings, {given} was not "
@@ -287,7 +292,7 @@ def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
         desktop = DesktopApp(settings, problems=problems, hidden=hidden)
         if starting is not None:
             starting.close()
-        instance.activationRequested.connect(desktop.on_second_launch)
+        instance.launchedAgain.connect(desktop.on_second_launch)
         return loop.run_until_complete(desktop.run())
     finally:
         sys.excepthook = sys.__excepthook__

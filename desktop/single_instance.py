@@ -1,7 +1,8 @@
 """One app per user and config file: a second launch brings the first one's window forward.
 
-The first instance listens on a ``QLocalServer``; a later one connects, which is the whole
-message, and exits.  The name comes from the config file path and the user, so two
+The first instance listens on a ``QLocalServer``; a later one connects, says ``show`` (a
+launch by hand) or ``stay`` (a ``--hidden`` launch at login, which must not pop a window
+up over a running app) and exits.  The name comes from the config file path and the user, so two
 configurations (and every test, with its own temporary config file) never collide.
 """
 
@@ -21,6 +22,7 @@ from . import LOGGER_NAME
 logger = logging.getLogger(LOGGER_NAME)
 
 CONNECT_TIMEOUT_MS = 1000
+SHOW, STAY = b"show\n", b"stay\n"
 
 
 def instance_name() -> str:
@@ -29,20 +31,24 @@ def instance_name() -> str:
     return f"{APP_NAME}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
-def signal_running_instance(name: str) -> bool:
-    """Ask a running instance to come forward; False if there is none."""
+def signal_running_instance(name: str, show: bool = True) -> bool:
+    """Tell a running instance of this launch (to come forward if ``show``); False if
+    there is none."""
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
         return False
+    socket.write(SHOW if show else STAY)
+    socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
     socket.disconnectFromServer()
     return True
 
 
 class SingleInstance(QObject):
-    """Holds the name for this process; ``activationRequested`` when another launch asks."""
+    """Holds the name for this process; ``launchedAgain(show)`` when another launch
+    hands over to it."""
 
-    activationRequested = Signal()
+    launchedAgain = Signal(bool)
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,9 +56,10 @@ class SingleInstance(QObject):
         self._server = QLocalServer(self)
         self._server.newConnection.connect(self._on_connection)
 
-    def claim(self) -> bool:
-        """Become the instance; False when another one runs (it has been told to show)."""
-        if signal_running_instance(self.name):
+    def claim(self, show: bool = True) -> bool:
+        """Become the instance; False when another one runs (it has been told of this
+        launch, and to come forward if ``show``)."""
+        if signal_running_instance(self.name, show):
             return False
         # Nobody answered: a socket file left by a crashed instance must not block us.
         QLocalServer.removeServer(self.name)
@@ -67,6 +74,14 @@ class SingleInstance(QObject):
 
     def _on_connection(self) -> None:
         while (socket := self._server.nextPendingConnection()) is not None:
+            socket.readyRead.connect(lambda socket=socket: self._on_message(socket))
             socket.disconnected.connect(socket.deleteLater)
-            socket.disconnectFromServer()
-            self.activationRequested.emit()
+            if socket.bytesAvailable():
+                self._on_message(socket)
+
+    def _on_message(self, socket: QLocalSocket) -> None:
+        if not socket.canReadLine():
+            return  # the rest of the line is on its way
+        message = bytes(socket.readLine().data())
+        socket.disconnectFromServer()
+        self.launchedAgain.emit(message != STAY)

@@ -51,6 +51,14 @@ async def test_a_second_launch_hands_over_to_the_first_and_exits_0(tmp_path):
         assert not any("serving" in line for line in second.lines)
         await first.wait_for_line("the app was launched again: showing this window")
 
+        # Started at login over the running app: it stays as it is, no window popped up.
+        hidden = AppProcess(config_file, "--hidden")
+        await hidden.start()
+        assert await asyncio.wait_for(hidden.wait(), 20) == 0
+        assert "already running in the tray" in "\n".join(hidden.printed)
+        await first.wait_for_line("the app was launched again hidden")
+        assert sum("showing this window" in line for line in first.lines) == 1
+
         # Another config file is another app: it starts on its own.
         other = AppProcess(tmp_path / "other.toml")
         await other.start()
