@@ -42,6 +42,7 @@ from .registry_wire import (
     decode,
     encode,
 )
+from .status import ClusterStatus
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +68,11 @@ class ClusterRegistry:
 
     def __init__(self, settings: Settings, manager: ConnectionManager,
                  heartbeat: float = HEARTBEAT_SECONDS,
-                 directory: ClusterDirectory | None = None) -> None:
+                 directory: ClusterDirectory | None = None,
+                 delivery: ClusterStatus | None = None) -> None:
         """``directory``: the view to keep (one that outlives this registry, as the
-        desktop's does across restarts); a new one over ``manager`` by default."""
+        desktop's does across restarts); a new one over ``manager`` by default.
+        ``delivery``: the message delivery's status, whose losses the status line tells."""
         assert settings.redis_url is not None
         self.settings = settings
         self.heartbeat = heartbeat
@@ -78,6 +81,7 @@ class ClusterRegistry:
         self.directory = ClusterDirectory(manager, "") if directory is None else directory
         assert self.directory.local is manager
         self.address = ""
+        self.delivery = delivery
         self.connected = False
         self.unreachable_since: datetime | None = None
         """When the link to Redis was lost (or the first attempt failed); None while up."""
@@ -150,7 +154,14 @@ class ClusterRegistry:
         return 1 + sum(node.state is NodeState.UP for node in self.directory.table.nodes())
 
     def status_line(self) -> str:
-        """``cluster: 3 nodes up, 120 clients`` or ``cluster: Redis unreachable since …``."""
+        """``cluster: 3 nodes up, 120 clients`` or ``cluster: Redis unreachable since …``,
+        and how many messages for other nodes were lost since the start, if any."""
+        dropped = 0 if self.delivery is None else self.delivery.dropped
+        lost = (f"; {dropped} message{'' if dropped == 1 else 's'} for other nodes lost"
+                if dropped else "")
+        return self._link_line() + lost
+
+    def _link_line(self) -> str:
         if self.unreachable_since is not None:
             since = self.unreachable_since.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             return f"cluster: Redis unreachable since {since}"

@@ -159,7 +159,8 @@ class HubServer:
         """Tells the cluster about this hub's clients and shows everyone's; None unless
         ``redis_url`` is set."""
         if self.settings.redis_url is not None:
-            self.registry = ClusterRegistry(self.settings, self.manager, directory=directory)
+            self.registry = ClusterRegistry(self.settings, self.manager, directory=directory,
+                                            delivery=self.cluster_status)
             self.dashboard.join_cluster(self.registry)
             # A room named after the sid of a client on any node would intercept it.
             self.sio.namespace_handlers["/"].known_sids = self.registry.directory

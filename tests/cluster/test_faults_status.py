@@ -50,9 +50,14 @@ async def test_the_status_says_when_redis_went_and_what_was_dropped(
             await sender.emit("message", number)
             assert (await receiver.next_event("message"))[0]["data"] == number
         assert down.dropped == 5
+        assert hub.registry is not None  # the line the dashboard and the window show
+        assert hub.registry.status_line().endswith("; 5 messages for other nodes lost")
         redis_server.start()
         await wait_for_state(hub, "connected")
         assert status_of(hub).error == ""
+        await wait_until(lambda: " up, " in hub.registry.status_line(), within=WITHIN,
+                         message="the registry back on Redis")
+        assert hub.registry.status_line().endswith("; 5 messages for other nodes lost")
         assert seen[-2:] == ["unreachable", "connected"]
 
 
