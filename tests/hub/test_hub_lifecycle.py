@@ -9,7 +9,7 @@ import logging
 import httpx
 from helpers.clients import PyClient
 from helpers.raw_protocol import Polling, WebSocket
-from helpers.support import hub_url, running_hub, wait_until
+from helpers.support import HANG_GUARD, hub_url, running_hub, wait_until
 
 from server.logging_config import LOGGER_NAME
 
@@ -124,8 +124,8 @@ async def test_a_stop_leaves_no_task_behind():
         else:
             await session.close()
     others = asyncio.all_tasks() - before - {asyncio.current_task()}
-    if others:
-        await asyncio.wait(others, timeout=3)
+    if others:  # a hang guard shorter than the 25 s a leftover ping would sleep
+        await asyncio.wait(others, timeout=HANG_GUARD - 5)
     assert [task for task in others if not task.done()] == []
 
 
