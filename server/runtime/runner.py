@@ -247,10 +247,12 @@ class HubServer:
         sessions are closed; end the dashboard's live feeds, which would otherwise hold
         uvicorn's graceful shutdown; queue every session's close packet, which wakes the
         websocket writers before uvicorn is asked to exit, so that they send it before
-        its shutdown would close their sockets; run the sessions' disconnect handlers
-        while that shutdown spends its first 0.1 s, and wait for it; last, close
-        whatever handshake was still in flight while uvicorn drained.  The mDNS goodbyes
-        leave first and are sent while the sessions close.
+        its shutdown would close their sockets, and let a polling client between two
+        polls come for its packet while uvicorn still listens (within its graceful
+        time: a client that stopped polling costs the stop that much); run the
+        sessions' disconnect handlers while that shutdown spends its first 0.1 s, and
+        wait for it; last, close whatever handshake was still in flight while uvicorn
+        drained.  The mDNS goodbyes leave first and are sent while the sessions close.
         """
         withdrawing = None if self.advertiser is None else \
             asyncio.create_task(self.advertiser.stop(), name="mDNS goodbye")
@@ -269,7 +271,7 @@ class HubServer:
         eio.accepting_sessions = False
         self._hub.dashboard.close_feeds()
         await self.sio.shutdown()
-        sessions = eio.send_close_packets()
+        sessions = await eio.hand_out_close_packets(GRACEFUL_SHUTDOWN_SECONDS)
         self._uvicorn.request_exit()
         closing = asyncio.create_task(eio.close_sessions(sessions))
         try:

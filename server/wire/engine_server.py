@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import urllib.parse
@@ -24,6 +25,9 @@ BAD_HANDSHAKE_METHOD = (2, "Bad handshake method")
 BAD_REQUEST = (3, "Bad request")
 FORBIDDEN = (4, "Forbidden")
 UNSUPPORTED_PROTOCOL_VERSION = (5, "Unsupported protocol version")
+
+CLOSE_COLLECTION_POLL_SECONDS = 0.01
+"""How often a stop looks whether the polling clients have taken their close packets."""
 
 
 OLD_ENGINEIO = ("Engine.IO version 3 is not supported: the client library is too old; use one "
@@ -239,11 +243,35 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         """
         sockets = list(self.sockets.values())
         self.sockets = {}
+        self.queue_close_packets(sockets)
+        return sockets
+
+    @staticmethod
+    def queue_close_packets(sockets: list[async_socket.AsyncSocket]) -> None:
         for socket in sockets:
             if not (socket.closing or socket.closed):
                 socket.queue.put_nowait(packet.Packet(packet.CLOSE))
                 if socket.upgraded:
                     socket.queue.put_nowait(None)  # ends the writer after the close packet
+
+    async def hand_out_close_packets(self, within: float) -> list[async_socket.AsyncSocket]:
+        """``send_close_packets``, giving each polling client up to ``within`` s to come
+        for its close packet first.
+
+        A client between two polls (its reply just sent, its next GET not yet here)
+        would otherwise find no session (400) or, once uvicorn stops listening, no server:
+        told of the stop only as a transport error, if its next request fails at all.
+        The reference server keeps such a session until its next GET takes the packet.
+        """
+        sockets = list(self.sockets.values())
+        self.queue_close_packets(sockets)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        # A queue tells no one when it is taken from: a bounded look, during a stop only.
+        while loop.time() < deadline and any(  # noqa: ASYNC110
+                not (s.upgraded or s.closed) and not s.queue.empty() for s in sockets):
+            await asyncio.sleep(CLOSE_COLLECTION_POLL_SECONDS)
+        self.sockets = {}
         return sockets
 
     async def close_sessions(self, sockets: list[async_socket.AsyncSocket]) -> None:

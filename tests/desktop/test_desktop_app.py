@@ -8,7 +8,7 @@ import logging
 import pytest
 from helpers.clients import real_clients
 from helpers.desktop_support import QtRun, app_url, running_app
-from helpers.support import loopback_settings, wait_until
+from helpers.support import HANG_GUARD, loopback_settings, wait_until
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -53,7 +53,7 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
             assert app.window.statusBar().currentMessage() == f"Copied {leaving.sid}"
             actions["Disconnect"].trigger()
 
-            await asyncio.wait_for(leaving.disconnected.wait(), 5)
+            await asyncio.wait_for(leaving.disconnected.wait(), HANG_GUARD)
             await wait_until(lambda: app.model.sids() == [staying.sid], message="one row left")
             journal = app.controller._hub.journal  # the hub's own record, as the dashboard reads it
             reasons = [e.reason for e in journal.export() if e.kind is Kind.DISCONNECT]

@@ -8,7 +8,7 @@ import random
 import pytest
 from helpers.clients import real_clients
 from helpers.desktop_support import QtRun
-from helpers.support import hub_url, wait_until
+from helpers.support import HANG_GUARD, hub_url, wait_until
 from PySide6.QtCore import QModelIndex, Qt
 
 from desktop.connections_model import (
@@ -37,7 +37,8 @@ class Recorder:
 
 
 def flush(qtbot, model: ConnectionsModel, manager: ConnectionManager) -> None:
-    qtbot.waitUntil(lambda: model.sids() == [c.sid for c in manager.all()], timeout=5000)
+    qtbot.waitUntil(lambda: model.sids() == [c.sid for c in manager.all()],
+                    timeout=int(HANG_GUARD * 1000))
 
 
 @pytest.mark.qt_log_level_fail("WARNING")

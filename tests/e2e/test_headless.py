@@ -12,6 +12,7 @@ import sys
 import httpx
 import pytest
 from helpers.clients import JsClient, PyClient
+from helpers.support import HANG_GUARD
 
 from server.config import read_config_file
 
@@ -46,12 +47,12 @@ async def test_signal_disconnects_everyone_and_exits_0(sig):
     await asyncio.gather(*(c.connect() for c in clients))
     await asyncio.sleep(0.2)  # let the polling clients park their GET requests
     process.send_signal(sig)
-    # A hang guard: a parked poll would hold the exit for a whole poll (25 s); the speed
-    # is the benchmark's "shutdown with 1,000 connected" row.
-    returncode = await asyncio.wait_for(process.wait(), 10)
+    # A hang guard under the 25 s a parked poll would hold the exit for; the speed is the
+    # benchmark's "shutdown with 1,000 connected" row.
+    returncode = await asyncio.wait_for(process.wait(), HANG_GUARD)
     assert returncode == 0
     for client in clients:
-        await asyncio.wait_for(client.disconnected.wait(), 5)
+        await asyncio.wait_for(client.disconnected.wait(), HANG_GUARD)
         await client.close()
 
 

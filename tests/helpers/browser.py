@@ -13,7 +13,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from .support import HANG_GUARD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,6 +28,9 @@ needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs De
 
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
+    # A page assertion's deadline is a hang guard, as ``wait_until``'s: Playwright's own
+    # default (5 s) is within what a loaded machine can take to show a change.
+    expect.set_options(timeout=HANG_GUARD * 1000)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

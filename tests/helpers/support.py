@@ -39,7 +39,12 @@ def hub_url(hub: HubServer) -> str:
     return f"http://127.0.0.1:{hub.port}"
 
 
-async def wait_until(condition: Callable[[], bool], within: float = 5.0,
+HANG_GUARD = 20.0
+"""``wait_until``'s default deadline: a hang guard, never the assertion, so generous: on a
+loaded machine (two cores shared by several test runs) a process can stall for seconds."""
+
+
+async def wait_until(condition: Callable[[], bool], within: float = HANG_GUARD,
                      message: str = "condition") -> None:
     """Poll ``condition`` until true; fail the test with ``message`` after ``within`` s."""
     deadline = time.monotonic() + within

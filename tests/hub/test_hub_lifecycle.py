@@ -9,7 +9,7 @@ import logging
 import httpx
 from helpers.clients import PyClient
 from helpers.raw_protocol import Polling, WebSocket
-from helpers.support import hub_url, running_hub, wait_until
+from helpers.support import HANG_GUARD, hub_url, running_hub, wait_until
 
 from server.logging_config import LOGGER_NAME
 
@@ -124,9 +124,26 @@ async def test_a_stop_leaves_no_task_behind():
         else:
             await session.close()
     others = asyncio.all_tasks() - before - {asyncio.current_task()}
-    if others:
-        await asyncio.wait(others, timeout=3)
+    if others:  # a hang guard shorter than the 25 s a leftover ping would sleep
+        await asyncio.wait(others, timeout=HANG_GUARD - 5)
     assert [task for task in others if not task.done()] == []
+
+
+async def test_a_polling_client_between_two_polls_gets_its_close_packet_from_the_next():
+    """A stop that comes while a polling client has no GET parked: its next GET, however
+    late within the stop's grace, carries the close packet.  Before, that GET found no
+    session (400) or no server, and the client learnt of the stop as a transport error."""
+    async with running_hub() as hub:
+        polling = Polling(hub)
+        await polling.open()
+        await polling.connect()
+        session = hub.sio.eio.sockets[polling.sid]
+        stopping = asyncio.create_task(hub.stop())
+        await wait_until(lambda: not session.queue.empty(), message="the close packet queued")
+        assert await polling.get() == ["1"]
+        await stopping
+        assert hub.manager.count() == 0
+        await polling.http.aclose()
 
 
 async def test_a_stop_sends_each_client_its_close_packet():
