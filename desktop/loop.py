@@ -11,7 +11,8 @@ with Qt doing the waiting:
 
 * sockets are registered with asyncio's own selector (epoll on Linux), and Qt watches only
   the selector's descriptor, with one notifier: a wake-up costs the same with 5 clients or
-  5,000, and the sockets that became ready are read in the same batch;
+  5,000, and the sockets that became ready are read in the same batch; pausing a
+  socket's reading leaves it registered, as libuv does (``reading_transport``);
 * ready callbacks go to asyncio's ``_ready`` deque; a batch runs whole iterations (the
   due timers, what was ready when the iteration began, then the ready sockets, in the
   headless loop's order) while there is work, for at most ``BATCH_BUDGET_SECONDS``,
@@ -33,15 +34,18 @@ import contextvars
 import heapq
 import math
 import os
+import socket
 import time
 from asyncio.selector_events import BaseSelectorEventLoop
 from collections.abc import Callable
-from typing import TypeVarTuple
+from typing import Any, TypeVarTuple
 
 import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal
 
 from server.runtime.event_loop import HubSelectorEventLoop
+
+from .reading_transport import LazyPauseTransport
 
 _Ts = TypeVarTuple("_Ts")
 _SOCKET_ACTIVATED = QEvent.Type.SockAct
@@ -246,6 +250,14 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
     _remove_reader = vars(BaseSelectorEventLoop)["_remove_reader"]
     _add_writer = vars(BaseSelectorEventLoop)["_add_writer"]
     _remove_writer = vars(BaseSelectorEventLoop)["_remove_writer"]
+
+    def _make_socket_transport(self, sock: socket.socket, protocol: asyncio.BaseProtocol,
+                               waiter: asyncio.Future[None] | None = None, *,
+                               extra: dict[str, Any] | None = None,
+                               server: asyncio.AbstractServer | None = None
+                               ) -> asyncio.Transport:
+        """Plain sockets pause and resume reading the way libuv does (``reading_transport``)."""
+        return LazyPauseTransport(self, sock, protocol, waiter, extra, server)
 
     def close(self) -> None:
         if not self.is_running() and not self.is_closed():

@@ -25,7 +25,9 @@ For an A/B of a change: ``--scenarios`` runs only some of the first session's sc
 (``memory`` is the ramp to 1,000, ``big`` the ramp to 5,000; ``burst`` and ``paced`` ramp
 too), and the server ``baseline`` is the headless hub from another source tree
 (``--baseline DIR``, e.g. ``git archive`` of the commit before), run beside ``headless``
-in every round; their ratio per round is reported.
+in every round; their ratio per round is reported.  ``baseline-desktop`` is the desktop
+app from that tree, beside ``desktop``; ``headless-asyncio`` the headless hub on asyncio's
+loop (``HubSelectorEventLoop``) instead of uvloop, the loop the desktop's builds on.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ LABELS = {
     "reference": "Node socket.io 4 (reference)",
     "stock": "stock python-socketio + uvicorn + uvloop",
     "baseline": "our hub, headless, from --baseline",
+    "baseline-desktop": "our hub, desktop, from --baseline",
+    "headless-asyncio": "our hub, headless on asyncio's loop",
 }
 READY_TIMEOUT_S = 30
 EXIT_TIMEOUT_S = 15
@@ -110,11 +114,13 @@ class Session:
             "desktop-traffic": [python, HERE / "servers/hub.py", "desktop-traffic"],
             "headless": [python, HERE / "servers/hub.py", "headless"],
             "baseline": [python, HERE / "servers/hub.py", "headless"],
+            "baseline-desktop": [python, HERE / "servers/hub.py", "desktop"],
+            "headless-asyncio": [python, HERE / "servers/hub.py", "headless-asyncio"],
             "headless-off": [python, HERE / "servers/hub.py", "headless-off"],
             "reference": [node, HERE / "servers/reference.mjs"],
             "stock": [python, HERE / "servers/stock.py"],
         }[server] + [str(self.port), str(self.ticks_file)]
-        tree = self.baseline if server == "baseline" and self.baseline else ROOT
+        tree = self.baseline if server.startswith("baseline") and self.baseline else ROOT
         env = {**os.environ, "PYTHONPATH": str(tree)}
         self.server = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=env, text=True,
                                        stdout=subprocess.PIPE)
@@ -370,9 +376,16 @@ PAIRS = {
                                "broadcast burst to 1,000: delivered/s",
                                "memory per idle connection (KiB)",
                                "16 ms timer during 5,000 ramp: largest gap (ms)"),
+    ("desktop", "baseline-desktop"): ("echo, 100 clients: round trips/s",
+                                      "broadcast burst to 1,000: delivered/s"),
+    ("desktop", "headless-asyncio"): ("echo, 100 clients: round trips/s",
+                                      "broadcast burst to 1,000: delivered/s"),
+    ("headless-asyncio", "headless"): ("echo, 100 clients: round trips/s",
+                                       "broadcast burst to 1,000: delivered/s"),
 }
-"""The shared loop's cost (desktop ÷ headless), the inspector's (on ÷ off) and a
-change's (headless ÷ baseline)."""
+"""The shared loop's cost (desktop ÷ headless), the inspector's (on ÷ off), a change's
+(headless ÷ baseline, desktop ÷ baseline-desktop), and what uvloop buys (the desktop and
+the headless hub against the headless hub on asyncio's loop, the desktop's base)."""
 
 
 def paired_ratios(rounds: list[dict[str, dict[str, Any]]], first: str, second: str,
@@ -452,10 +465,11 @@ def main() -> None:
     scenarios = tuple(args.scenarios.split(","))
     if unknown := set(scenarios) - set(SCENARIOS):
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
-    if "baseline" in servers and args.baseline is None:
-        parser.error("the baseline server needs --baseline DIR")
+    baselines = {"baseline", "baseline-desktop"} & set(servers)
+    if baselines and args.baseline is None:
+        parser.error("the baseline servers need --baseline DIR")
     Session.baseline = args.baseline
-    partial = set(scenarios) != set(SCENARIOS) or "baseline" in servers
+    partial = set(scenarios) != set(SCENARIOS) or bool(baselines)
     plan = QUICK if args.quick else FULL
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 20_000)), hard))

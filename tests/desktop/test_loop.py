@@ -215,6 +215,67 @@ def test_streams_work(loop):
     assert len(run(loop, main)) == 1_000_000
 
 
+class _PausingProtocol(asyncio.Protocol):
+    """Pauses reading after each chunk, as uvicorn's websocket protocol does per message."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.arrived = asyncio.Event()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.arrived.set()
+        assert self.transport is not None
+        self.transport.pause_reading()
+
+    async def next_chunk(self) -> bytes:
+        await self.arrived.wait()
+        self.arrived.clear()
+        return self.chunks[-1]
+
+
+def test_paused_reading_holds_data_until_resumed(loop):
+    """A pause with nothing read meanwhile, and one during which the peer sends: nothing is
+    read while paused, everything after the resume, in order.  The desktop loop keeps a
+    paused socket in its selector until it turns readable (libuv's way); then it must stop
+    watching it, or a level-triggered selector would report it in every iteration."""
+    async def main() -> None:
+        protocol = _PausingProtocol()
+        server = await loop.create_server(lambda: protocol, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(b"first")
+            assert await protocol.next_chunk() == b"first"
+            transport = protocol.transport
+            assert transport is not None and not transport.is_reading()
+            transport.resume_reading()  # nothing came in meanwhile
+            writer.write(b"second")
+            assert await protocol.next_chunk() == b"second"
+            writer.write(b"third")  # arrives while paused
+            await writer.drain()
+            for _ in range(20):
+                await asyncio.sleep(0.005)
+            assert protocol.chunks == [b"first", b"second"]
+            if isinstance(loop, HubEventLoop):
+                fd = transport.get_extra_info("socket").fileno()
+                key = loop._selector.get_map().get(fd)
+                assert key is None or key.data[0] is None
+            transport.resume_reading()
+            assert await protocol.next_chunk() == b"third"
+        finally:
+            writer.close()
+            server.close()
+            await server.wait_closed()
+
+    run(loop, main)
+
+
 def test_a_timer_due_during_a_long_iteration_runs_first_in_the_next(loop):
     """asyncio runs a due timer after the next iteration's other callbacks, so under load
     it waits for two iterations; ours, like libuv, run it first."""

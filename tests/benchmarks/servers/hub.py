@@ -1,6 +1,6 @@
 """Our hub for the benchmark, as the desktop app runs it or headless.
 
-    python hub.py desktop|desktop-traffic|headless|headless-off PORT TICKS_FILE
+    python hub.py desktop|desktop-traffic|headless|headless-off|headless-asyncio PORT TICKS_FILE
 
 ``desktop``: the real app, ``desktop.app.DesktopApp`` without a tray, on
 ``desktop.loop.new_event_loop`` and Qt's offscreen platform: its window is shown, so the
@@ -8,7 +8,8 @@
 a user, and a 16 ms QTimer stands in for the GUI's other work.  ``headless``: HubServer
 on ``server.runtime.event_loop.new_event_loop`` (what ``python -m server`` runs) with a 16 ms loop
 timer.  ``headless-off``: the same with the traffic inspector off, the baseline its cost is
-measured against.
+measured against.  ``headless-asyncio``: ``headless`` on asyncio's loop
+(``HubSelectorEventLoop``) instead of uvloop.
 Logging at WARNING, like the reference, which logs nothing per connection.  SIGTERM stops
 the hub (the desktop through the app's own quit path) and writes the timer's tick times
 (ms since the epoch) to TICKS_FILE; the desktop also prints the table's row count at
@@ -30,7 +31,7 @@ from typing import Any
 
 from server.config import Settings, load_settings
 from server.logging_config import configure_logging
-from server.runtime.event_loop import new_event_loop
+from server.runtime.event_loop import HubSelectorEventLoop, new_event_loop
 from server.runtime.runner import HubServer, skip_exit_collection, tune_gc
 
 TICK_MS = 16
@@ -134,9 +135,10 @@ def main() -> None:
     mode, port, ticks_file = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     configure_logging("WARNING")
     ticks: list[float] = []
-    if mode in ("headless", "headless-off"):
-        with asyncio.Runner(loop_factory=new_event_loop) as runner:
-            runner.run(serve(port, ticks, start_ticking=True, inspector=mode == "headless"))
+    if mode in ("headless", "headless-off", "headless-asyncio"):
+        factory = HubSelectorEventLoop if mode == "headless-asyncio" else new_event_loop
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(serve(port, ticks, start_ticking=True, inspector=mode != "headless-off"))
     elif mode == "desktop-traffic":
         lags: list[tuple[float, float]] = []
         serve_desktop(port, ticks, lags)
