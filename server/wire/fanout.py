@@ -21,6 +21,7 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from .room_index import RoomIndexManager
+from .websocket_frames import server_frame
 
 logger = logging.getLogger(__name__)
 
@@ -62,21 +63,51 @@ class FanOutManager(RoomIndexManager):
                           for sid, eio_sid in self.get_participants(namespace, room)
                           if sid not in skip]
             if callback is None:
-                # One encoding for every recipient, as python-socketio does.
-                encoded = self.server.packet_class(
-                    packet.EVENT, namespace=namespace, data=[event, *data]).encode()
-                eio_pkts = [eio_packet.Packet(eio_packet.MESSAGE, p)
-                            for p in (encoded if isinstance(encoded, list) else [encoded])]
+                await self._send_to_each(event, recipients,
+                                         self._encoded(event, data, namespace))
+                return
             for count, (sid, eio_sid) in enumerate(recipients, 1):
-                try:
-                    if callback is None:
-                        for eio_pkt in eio_pkts:
-                            await self.server._send_eio_packet(eio_sid, eio_pkt)
-                    else:  # each recipient needs its own ack id
-                        await self.server._send_packet(eio_sid, self.server.packet_class(
-                            packet.EVENT, namespace=namespace, data=[event, *data],
-                            id=self._generate_ack_id(sid, callback)))
+                try:  # each recipient needs its own ack id
+                    await self.server._send_packet(eio_sid, self.server.packet_class(
+                        packet.EVENT, namespace=namespace, data=[event, *data],
+                        id=self._generate_ack_id(sid, callback)))
                 except Exception:  # one recipient's failure must not starve the others
                     logger.exception("sending %r to %s failed", event, sid)
-                if count % self.chunk == 0 and count < len(recipients):
-                    await asyncio.sleep(0)
+                await self._take_turn(count, len(recipients))
+
+    def _encoded(self, event: str, data: list[Any], namespace: str) -> list[_Shared]:
+        """The emit's Engine.IO packets, each with its websocket frame: encoded once for
+        every recipient, as python-socketio encodes once."""
+        encoded = self.server.packet_class(
+            packet.EVENT, namespace=namespace, data=[event, *data]).encode()
+        return [_Shared(p) for p in (encoded if isinstance(encoded, list) else [encoded])]
+
+    async def _send_to_each(self, event: str, recipients: list[tuple[str, str]],
+                            packets: list[_Shared]) -> None:
+        # The hub's server writes the prebuilt frame where it can (send_frame_now);
+        # python-socketio's, and every other recipient, take _send_eio_packet's way.
+        send_now = getattr(self.server, "send_frame_now", None)
+        for count, (sid, eio_sid) in enumerate(recipients, 1):
+            try:
+                for shared in packets:
+                    if send_now is None or not send_now(eio_sid, shared.frame):
+                        await self.server._send_eio_packet(eio_sid, shared.packet)
+            except Exception:  # one recipient's failure must not starve the others
+                logger.exception("sending %r to %s failed", event, sid)
+            await self._take_turn(count, len(recipients))
+
+    async def _take_turn(self, count: int, total: int) -> None:
+        if count % self.chunk == 0 and count < total:
+            await asyncio.sleep(0)
+
+
+class _Shared:
+    """One Engine.IO packet of a broadcast and its websocket frame, built once."""
+
+    __slots__ = ("frame", "packet")
+
+    def __init__(self, encoded: str | bytes) -> None:
+        self.packet = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        # From a packet of its own: a packet caches its first encoding, which for binary
+        # data is the websocket's (raw), not polling's (base64).
+        self.frame = server_frame(eio_packet.Packet(eio_packet.MESSAGE, encoded).encode())
