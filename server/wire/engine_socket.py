@@ -23,6 +23,7 @@ from .websocket_transport import serve_websocket
 
 if TYPE_CHECKING:
     from .engine_server import HubEngineServer
+    from .websocket_frames import FrameBatch
     from .websocket_transport import Flusher
 
 logger = logging.getLogger(__name__)
@@ -178,16 +179,16 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             return
         await super().send(pkt)
 
-    def send_now(self, frame: bytes) -> bool:
+    def send_now(self, frame: bytes, batch: FrameBatch | None = None) -> bool:
         """Write a packet, prebuilt as the websocket ``frame``, straight to the session's
-        websocket (see ``Flusher.write_now``); False where it must go through ``send``:
-        not on a websocket, closing, or packets logged (python-engineio logs each in
-        ``send``)."""
+        websocket, or hold it for ``batch`` (see ``Flusher.write_now``); False where it
+        must go through ``send``: not on a websocket, closing, or packets logged
+        (python-engineio logs each in ``send``)."""
         writer = self._writer
         if (writer is None or self.closing or self.closed
                 or self.server.logger.isEnabledFor(logging.INFO)):
             return False
-        return writer.write_now(frame)
+        return writer.write_now(frame, batch)
 
     def _has_room_for(self, pkt: packet.Packet) -> bool:
         """Whether ``pkt`` fits the queue's bounds; past them the session is dropped.

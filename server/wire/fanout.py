@@ -21,12 +21,16 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from .room_index import RoomIndexManager
-from .websocket_frames import server_frame
+from .websocket_frames import FrameBatch, server_frame
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 100
 """Recipients served between two yields to the loop."""
+HELD_BROADCASTS = 16
+HELD_BYTES = 1024 * 1024
+"""The most broadcasts, and bytes of their frames, held back to be written together
+while more emits wait their turn (see ``FrameBatch``)."""
 
 
 class FanOutManager(RoomIndexManager):
@@ -37,6 +41,10 @@ class FanOutManager(RoomIndexManager):
         self.chunk = chunk
         self._turns: asyncio.Lock | None = None
         self._turns_loop: asyncio.AbstractEventLoop | None = None
+        self._waiting = 0
+        """Emits waiting for their turn."""
+        self._batch = FrameBatch()
+        self._held_broadcasts = self._held_bytes = 0
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -57,7 +65,13 @@ class FanOutManager(RoomIndexManager):
         else:
             data = []
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        async with self._lock():
+        turns = self._lock()
+        self._waiting += 1
+        try:
+            await turns.acquire()
+        finally:
+            self._waiting -= 1
+        try:
             # A list, not python-socketio's generator: rooms may change while we yield.
             recipients = [(sid, eio_sid)
                           for sid, eio_sid in self.get_participants(namespace, room)
@@ -74,6 +88,13 @@ class FanOutManager(RoomIndexManager):
                 except Exception:  # one recipient's failure must not starve the others
                     logger.exception("sending %r to %s failed", event, sid)
                 await self._take_turn(count, len(recipients))
+        finally:
+            if self._held_broadcasts and (
+                    not self._waiting or self._held_broadcasts >= HELD_BROADCASTS
+                    or self._held_bytes >= HELD_BYTES):
+                self._held_broadcasts = self._held_bytes = 0
+                self._batch.release()
+            turns.release()
 
     def _encoded(self, event: str, data: list[Any], namespace: str) -> list[_Shared]:
         """The emit's Engine.IO packets, each with its websocket frame: encoded once for
@@ -84,17 +105,26 @@ class FanOutManager(RoomIndexManager):
 
     async def _send_to_each(self, event: str, recipients: list[tuple[str, str]],
                             packets: list[_Shared]) -> None:
-        # The hub's server writes the prebuilt frame where it can (send_frame_now);
-        # python-socketio's, and every other recipient, take _send_eio_packet's way.
+        # The hub's server writes the prebuilt frame where it can (send_frame_now), held
+        # for the batch while other emits wait; python-socketio's, and every other
+        # recipient, take _send_eio_packet's way.
         send_now = getattr(self.server, "send_frame_now", None)
-        for count, (sid, eio_sid) in enumerate(recipients, 1):
-            try:
-                for shared in packets:
-                    if send_now is None or not send_now(eio_sid, shared.frame):
-                        await self.server._send_eio_packet(eio_sid, shared.packet)
-            except Exception:  # one recipient's failure must not starve the others
-                logger.exception("sending %r to %s failed", event, sid)
-            await self._take_turn(count, len(recipients))
+        held = False
+        for start in range(0, len(recipients), self.chunk):
+            if start:
+                await asyncio.sleep(0)
+            batch = self._batch if self._waiting else None
+            held = held or batch is not None
+            for sid, eio_sid in recipients[start:start + self.chunk]:
+                try:
+                    for shared in packets:
+                        if send_now is None or not send_now(eio_sid, shared.frame, batch):
+                            await self.server._send_eio_packet(eio_sid, shared.packet)
+                except Exception:  # one recipient's failure must not starve the others
+                    logger.exception("sending %r to %s failed", event, sid)
+        if held:
+            self._held_broadcasts += 1
+            self._held_bytes += sum(len(p.frame) for p in packets) * len(recipients)
 
     async def _take_turn(self, count: int, total: int) -> None:
         if count % self.chunk == 0 and count < total:

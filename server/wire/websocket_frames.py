@@ -12,7 +12,7 @@ compresses each frame for its connection, so those connections keep the ASGI pat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
@@ -36,11 +36,44 @@ def direct_protocol(asgi_send: Callable[..., Any]) -> WebSocketsSansIOProtocol |
     return protocol
 
 
+def is_open(protocol: WebSocketsSansIOProtocol) -> bool:
+    """Whether uvicorn's ``send`` would still write a frame to ``protocol``."""
+    return not (protocol.close_sent or protocol.disconnected
+                or protocol.conn.state is not State.OPEN or protocol.transport.is_closing())
+
+
 def write_frame(protocol: WebSocketsSansIOProtocol, frame: bytes) -> bool:
     """Write ``frame`` now if uvicorn's ``send`` would, unwaited; False if not (the caller
     then sends through the ASGI channel, which waits or refuses as it must)."""
-    if (protocol.close_sent or protocol.disconnected or not protocol.writable.is_set()
-            or protocol.conn.state is not State.OPEN or protocol.transport.is_closing()):
+    if not protocol.writable.is_set() or not is_open(protocol):
         return False
     protocol.transport.write(frame)
     return True
+
+
+class _Holder(Protocol):
+    def release(self) -> None: ...
+
+
+class FrameBatch:
+    """Writers holding frames back while broadcasts queue up, until ``release``.
+
+    Each write to a socket is a system call.  While several broadcasts wait their turn,
+    their frames for one connection are written together, one call per connection
+    instead of one per frame, as Node's streams gather the writes made while one is
+    under way.
+    """
+
+    __slots__ = ("_holders",)
+
+    def __init__(self) -> None:
+        self._holders: list[_Holder] = []
+
+    def hold(self, holder: _Holder) -> None:
+        """``holder`` holds frames now: its ``release`` is called on ours."""
+        self._holders.append(holder)
+
+    def release(self) -> None:
+        holders, self._holders = self._holders, []
+        for holder in holders:
+            holder.release()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from engineio import exceptions, packet
 
 from .checked_websocket import CheckedWebSocket
-from .websocket_frames import direct_protocol, write_frame
+from .websocket_frames import FrameBatch, direct_protocol, is_open, write_frame
 
 if TYPE_CHECKING:
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -98,13 +98,15 @@ class Flusher:
     The closing ``None`` closes the websocket; nothing is written after it.
     """
 
-    __slots__ = ("_closed", "_direct", "_socket", "_task", "_ws")
+    __slots__ = ("_closed", "_direct", "_held", "_socket", "_task", "_ws")
 
     def __init__(self, socket: HubEngineSocket, ws: CheckedWebSocket,
                  direct: WebSocketsSansIOProtocol | None) -> None:
         self._socket, self._ws, self._direct = socket, ws, direct
         self._task: asyncio.Future[None] | None = None
         self._closed = False
+        self._held: list[bytes] | None = None
+        """Frames accepted by ``write_now`` for a ``FrameBatch``, not written yet."""
         socket.queue.on_first_item = self._start
         if not socket.queue.empty():  # queued before the websocket was ours (the OPEN)
             self._start()
@@ -113,14 +115,31 @@ class Flusher:
         if self._task is None:
             self._task = asyncio.ensure_future(self._flush())
 
-    def write_now(self, frame: bytes) -> bool:
-        """Write a prebuilt ``frame`` at once, if nothing written before it is still on
-        its way (queued, or in this writer's hands) and the websocket takes it now;
-        False if not: the caller queues the packet instead."""
+    def write_now(self, frame: bytes, batch: FrameBatch | None = None) -> bool:
+        """Write a prebuilt ``frame`` at once (or hold it until ``batch`` is released),
+        if nothing written before it is still on its way (queued, or in this writer's
+        hands) and the websocket takes it now; False if not: the caller queues the
+        packet instead."""
         # The task runs from the moment a packet is queued until the queue is empty.
         if self._task is not None or self._closed or self._direct is None:
             return False
-        return write_frame(self._direct, frame)
+        if self._held is not None:  # behind those held already
+            self._held.append(frame)
+            return True
+        if batch is None:
+            return write_frame(self._direct, frame)
+        if not self._direct.writable.is_set() or not is_open(self._direct):
+            return False
+        self._held = [frame]
+        batch.hold(self)
+        return True
+
+    def release(self) -> None:
+        """Write the frames held for a batch, together (dropped if the websocket closed
+        meanwhile, as uvicorn drops what is sent then)."""
+        held, self._held = self._held, None
+        if held and self._direct is not None and is_open(self._direct):
+            self._direct.transport.write(b"".join(held))
 
     async def finished(self) -> None:
         """Wait until what is queued (up to the closing ``None``) is written."""
@@ -129,6 +148,7 @@ class Flusher:
 
     async def _flush(self) -> None:
         queue = self._socket.queue
+        self.release()  # frames accepted before these packets were queued go first
         try:
             while not queue.empty():
                 packets = self._socket.take_queued()

@@ -39,6 +39,14 @@ async def _joined(port: int) -> WebSocket:
     return client
 
 
+async def _until_news(client: WebSocket, count: int) -> list[str | bytes]:
+    """The frames ``client`` receives up to its ``count``-th ``news`` event."""
+    frames: list[str | bytes] = []
+    while sum(str(frame).startswith('42["news"') for frame in frames) < count:
+        frames.append(await client.recv())
+    return frames
+
+
 async def test_a_broadcast_reaches_websocket_and_polling_clients_alike():
     async with running_hub() as hub:
         on_websocket = await _joined(hub.port)
@@ -102,6 +110,30 @@ async def test_a_broadcast_does_not_overtake_a_packet_queued_before_it():
             assert second == '42["news",2]'
         finally:
             await client.close()
+
+
+async def test_broadcasts_that_queue_up_arrive_whole_and_in_emit_order():
+    # With a turn per recipient, each broadcast waits for the one before it: their frames
+    # are held and written together, and an emit with a callback (written by the
+    # client's writer) in their midst keeps its place.
+    async with running_hub() as hub:
+        clients = [await _joined(hub.port) for _ in range(3)]
+        try:
+            hub.sio.manager.chunk = 1
+            first = sorted(hub.sio.manager.rooms["/"][None])[0]
+            emits = [hub.sio.emit("news", n) for n in range(40)]
+            emits.insert(20, hub.sio.emit("ask", "q", to=first, callback=lambda *_: None))
+            await asyncio.gather(*emits)
+            received = [await _until_news(client, 40) for client in clients]
+            asked = [frames for frames in received if len(frames) == 41]
+            assert len(asked) == 1
+            ask = asked[0].pop(20)
+            assert isinstance(ask, str) and ask.startswith("421"), ask  # ack id 1
+            assert json.loads(ask[3:]) == ["ask", "q"]
+            assert received == [[f'42["news",{n}]' for n in range(40)]] * 3
+        finally:
+            for client in clients:
+                await client.close()
 
 # -- per-message deflate, negotiated where the server offers it
 
