@@ -22,6 +22,9 @@ from websockets.frames import Frame, Opcode
 from server.app import build_hub
 from server.connections import ConnectionManager
 
+ASK = '451-1["ask",{"_placeholder":true,"num":0}]'
+"""``ask`` with one attachment and ack id 1, as the hub's first emit with a callback."""
+
 
 def _relayed(frame: str | bytes) -> Any:
     """The data of a relayed ``message`` event (``42["message", {"from", "data"}]``)."""
@@ -96,25 +99,23 @@ async def test_a_client_that_stops_reading_gets_every_broadcast_in_order_later()
 
 
 async def test_a_broadcast_does_not_overtake_a_packet_queued_before_it():
-    # An emit with a callback is queued for the client's writer, which runs at the next
-    # turn of the loop; the broadcast made before then must reach the client after it.
+    # A binary attachment is queued for the client's writer, which runs at the next turn
+    # of the loop; the broadcast made before then must reach the client after it.
     async with running_hub() as hub:
         client = await _joined(hub.port)
         try:
             sid = next(iter(hub.sio.manager.rooms["/"][None]))
-            await hub.sio.emit("ask", 1, to=sid, callback=lambda *_: None)
+            await hub.sio.emit("ask", b"\x01\x02", to=sid, callback=lambda *_: None)
             await hub.sio.emit("news", 2)
-            first, second = await client.recv(), await client.recv()
-            assert isinstance(first, str) and first.startswith("421"), first  # ack id 1
-            assert json.loads(first[3:]) == ["ask", 1]
-            assert second == '42["news",2]'
+            frames = [await client.recv() for _ in range(3)]
+            assert frames == [ASK, b"\x01\x02", '42["news",2]']
         finally:
             await client.close()
 
 
 async def test_broadcasts_that_queue_up_arrive_whole_and_in_emit_order():
     # With a turn per recipient, each broadcast waits for the one before it: their frames
-    # are held and written together, and an emit with a callback (written by the
+    # are held and written together, and an emit with an attachment (queued for the
     # client's writer) in their midst keeps its place.
     async with running_hub() as hub:
         clients = [await _joined(hub.port) for _ in range(3)]
@@ -122,14 +123,13 @@ async def test_broadcasts_that_queue_up_arrive_whole_and_in_emit_order():
             hub.sio.manager.chunk = 1
             first = sorted(hub.sio.manager.rooms["/"][None])[0]
             emits = [hub.sio.emit("news", n) for n in range(40)]
-            emits.insert(20, hub.sio.emit("ask", "q", to=first, callback=lambda *_: None))
+            emits.insert(20, hub.sio.emit("ask", b"\x01\x02", to=first,
+                                          callback=lambda *_: None))
             await asyncio.gather(*emits)
             received = [await _until_news(client, 40) for client in clients]
-            asked = [frames for frames in received if len(frames) == 41]
+            asked = [frames for frames in received if len(frames) == 42]
             assert len(asked) == 1
-            ask = asked[0].pop(20)
-            assert isinstance(ask, str) and ask.startswith("421"), ask  # ack id 1
-            assert json.loads(ask[3:]) == ["ask", "q"]
+            assert [asked[0].pop(20), asked[0].pop(20)] == [ASK, b"\x01\x02"]
             assert received == [[f'42["news",{n}]' for n in range(40)]] * 3
         finally:
             for client in clients:
