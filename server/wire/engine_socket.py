@@ -23,6 +23,8 @@ from .websocket_transport import serve_websocket
 
 if TYPE_CHECKING:
     from .engine_server import HubEngineServer
+    from .websocket_frames import FrameBatch
+    from .websocket_transport import Flusher
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
     last_ping: float | None = None  # python-engineio's, set in its __init__
     _expired_waiter: asyncio.Task[Any] | None = None
     _websocket: Any = None
+    _writer: Flusher | None = None
+    """The websocket's writer, while the session runs on a websocket."""
     _get_pending = False
     _post_pending = False
     _queued_bytes = 0
@@ -174,6 +178,17 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         elif not self._has_room_for(pkt):
             return
         await super().send(pkt)
+
+    def send_now(self, frame: bytes, batch: FrameBatch | None = None) -> bool:
+        """Write a packet, prebuilt as the websocket ``frame``, straight to the session's
+        websocket, or hold it for ``batch`` (see ``Flusher.write_now``); False where it
+        must go through ``send``: not on a websocket, closing, or packets logged
+        (python-engineio logs each in ``send``)."""
+        writer = self._writer
+        if (writer is None or self.closing or self.closed
+                or self.server.logger.isEnabledFor(logging.INFO)):
+            return False
+        return writer.write_now(frame, batch)
 
     def _has_room_for(self, pkt: packet.Packet) -> bool:
         """Whether ``pkt`` fits the queue's bounds; past them the session is dropped.

@@ -15,10 +15,12 @@ from socketio import packet as sio_packet
 from ..network import IPNetwork, client_ip
 from .background import spawn
 from .engine_server import HubEngineServer
+from .engine_socket import HubEngineSocket
 from .handler_arity import arity_error
 from .pending_sessions import PendingSessions
 from .recording_server import RecordingServer
 from .socketio_packets import ProtocolError, parse_socketio_packet
+from .websocket_frames import FrameBatch
 
 logger = logging.getLogger(__name__)
 
@@ -280,3 +282,13 @@ class HubSocketIOServer(RecordingServer):
                 lambda: super(HubSocketIOServer, self)._send_eio_packet(eio_sid, eio_pkt))
             return
         await super()._send_eio_packet(eio_sid, eio_pkt)
+
+    def send_frame_now(self, eio_sid: str, frame: bytes,
+                       batch: FrameBatch | None = None) -> bool:
+        """``_send_eio_packet`` for a packet prebuilt as the websocket ``frame``, done at
+        once (or held for ``batch``) if the session's websocket takes it
+        (``HubEngineSocket.send_now``); False: send it with ``_send_eio_packet``."""
+        if eio_sid in self._held:
+            return False
+        socket = self.eio.sockets.get(eio_sid)
+        return isinstance(socket, HubEngineSocket) and socket.send_now(frame, batch)

@@ -4,7 +4,7 @@ python-engineio reads each frame through ``asyncio.wait_for`` on a task of its o
 task, a future and a timer made and thrown away for every packet a client sends, and one
 of each held by every idle connection, beside a writer task waiting on the queue.  Here
 the reader awaits the websocket directly, and a writer task runs only while packets are
-queued (``_Flusher``): an idle connection holds neither.  The bound that ``wait_for``
+queued (``Flusher``): an idle connection holds neither.  The bound that ``wait_for``
 set (``ping_interval + ping_timeout``) is the heartbeat's: a client that stops answering
 pings is dropped by the session's pong deadline, which closes the websocket and so ends
 the read.
@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 from engineio import exceptions, packet
 
 from .checked_websocket import CheckedWebSocket
+from .websocket_frames import FrameBatch, direct_protocol, is_open, write_frame
 
 if TYPE_CHECKING:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
     from .engine_socket import HubEngineSocket
 
 logger = logging.getLogger(__name__)
@@ -38,7 +41,8 @@ async def serve_websocket(socket: HubEngineSocket, ws: Any) -> None:
         else:
             socket.connected = True
             socket.upgraded = True
-        flusher = _Flusher(socket, checked)
+        flusher = Flusher(socket, checked, direct_protocol(ws.asgi_send))
+        socket._writer = flusher
         try:
             await _read(socket, checked)
         finally:
@@ -47,7 +51,7 @@ async def serve_websocket(socket: HubEngineSocket, ws: Any) -> None:
         await socket.close(wait=False, abort=True,
                            reason=socket.server.reason.TRANSPORT_CLOSE)
     finally:
-        socket._websocket = None
+        socket._websocket = socket._writer = None
         socket.queue.on_first_item = None  # the flusher and the session: no cycle left
 
 
@@ -85,7 +89,7 @@ async def _read(socket: HubEngineSocket, ws: CheckedWebSocket) -> None:
             logger.exception("%s: error handling a packet", socket.sid)
 
 
-class _Flusher:
+class Flusher:
     """Writes the session's queued packets to the websocket: a task started when a
     packet arrives in the empty queue, ended when the queue is empty again.
 
@@ -94,12 +98,15 @@ class _Flusher:
     The closing ``None`` closes the websocket; nothing is written after it.
     """
 
-    __slots__ = ("_closed", "_socket", "_task", "_ws")
+    __slots__ = ("_closed", "_direct", "_held", "_socket", "_task", "_ws")
 
-    def __init__(self, socket: HubEngineSocket, ws: CheckedWebSocket) -> None:
-        self._socket, self._ws = socket, ws
+    def __init__(self, socket: HubEngineSocket, ws: CheckedWebSocket,
+                 direct: WebSocketsSansIOProtocol | None) -> None:
+        self._socket, self._ws, self._direct = socket, ws, direct
         self._task: asyncio.Future[None] | None = None
         self._closed = False
+        self._held: list[bytes] | None = None
+        """Frames accepted by ``write_now`` for a ``FrameBatch``, not written yet."""
         socket.queue.on_first_item = self._start
         if not socket.queue.empty():  # queued before the websocket was ours (the OPEN)
             self._start()
@@ -108,6 +115,32 @@ class _Flusher:
         if self._task is None:
             self._task = asyncio.ensure_future(self._flush())
 
+    def write_now(self, frame: bytes, batch: FrameBatch | None = None) -> bool:
+        """Write a prebuilt ``frame`` at once (or hold it until ``batch`` is released),
+        if nothing written before it is still on its way (queued, or in this writer's
+        hands) and the websocket takes it now; False if not: the caller queues the
+        packet instead."""
+        # The task runs from the moment a packet is queued until the queue is empty.
+        if self._task is not None or self._closed or self._direct is None:
+            return False
+        if self._held is not None:  # behind those held already
+            self._held.append(frame)
+            return True
+        if batch is None:
+            return write_frame(self._direct, frame)
+        if not self._direct.writable.is_set() or not is_open(self._direct):
+            return False
+        self._held = [frame]
+        batch.hold(self)
+        return True
+
+    def release(self) -> None:
+        """Write the frames held for a batch, together (dropped if the websocket closed
+        meanwhile, as uvicorn drops what is sent then)."""
+        held, self._held = self._held, None
+        if held and self._direct is not None and is_open(self._direct):
+            self._direct.transport.write(b"".join(held))
+
     async def finished(self) -> None:
         """Wait until what is queued (up to the closing ``None``) is written."""
         while self._task is not None:
@@ -115,6 +148,7 @@ class _Flusher:
 
     async def _flush(self) -> None:
         queue = self._socket.queue
+        self.release()  # frames accepted before these packets were queued go first
         try:
             while not queue.empty():
                 packets = self._socket.take_queued()
