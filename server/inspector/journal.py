@@ -14,23 +14,34 @@ Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from itertools import islice
 from typing import Any
 
 from ..config import Settings
-from .entry import ENTRY_OVERHEAD, TEXT_LIMIT, Entry, Kind, Target, render_payload
+from .entry import (
+    COST_FIELD,
+    ENTRY_OVERHEAD,
+    FIELD_COUNT,
+    SEQ_FIELD,
+    TEXT_LIMIT,
+    TIME_FIELD,
+    Entry,
+    Kind,
+    Row,
+    Target,
+    render_payload,
+)
 from .query import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, Filter, Page, select
 from .refusals import RecentRefusals
+from .ring import WeightedRing
 from .stats import EventStats
 from .subscription import DEFAULT_FEED_CAPACITY, Feed, Listener, Listeners, Unsubscribe
 
 ArgsType = Any  # the event's arguments as python-socketio delivers them: a list or tuple
 
-# Module constants: reading an enum member through its class is slow on the hot path.
-_EVENT_IN, _EVENT_OUT = Kind.EVENT_IN, Kind.EVENT_OUT
-_TO_SID, _TO_ROOM, _TO_ALL = Target.SID, Target.ROOM, Target.ALL
+# Rows hold the enums' plain values (see ``Row``), as module constants for the hot path.
+_EVENT_IN, _EVENT_OUT = Kind.EVENT_IN.value, Kind.EVENT_OUT.value
+_TO_SID, _TO_ROOM, _TO_ALL = Target.SID.value, Target.ROOM.value, Target.ALL.value
 
 
 def _cut(text: str | None) -> str | None:
@@ -55,10 +66,9 @@ class Journal:
         self.refusals = refusals if refusals is not None else RecentRefusals()
         self.stats = EventStats()
         self.evicted = 0
-        self.stored_bytes = 0
         self._clock = clock
         self._last_seq = 0
-        self._entries: deque[Entry] = deque()
+        self._rows = WeightedRing(FIELD_COUNT, max_entries, max_bytes, COST_FIELD)
         self._listeners = Listeners()
 
     @classmethod
@@ -71,7 +81,12 @@ class Journal:
     # -- state -----------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._rows)
+
+    @property
+    def stored_bytes(self) -> int:
+        """What the entries held count against ``max_bytes``."""
+        return self._rows.weight
 
     @property
     def last_seq(self) -> int:
@@ -81,7 +96,7 @@ class Journal:
     @property
     def oldest_seq(self) -> int:
         """The oldest entry still held (``last_seq + 1`` when empty)."""
-        return self._entries[0].seq if self._entries else self._last_seq + 1
+        return self._rows.oldest(SEQ_FIELD) if len(self._rows) else self._last_seq + 1
 
     @property
     def listener_count(self) -> int:
@@ -113,9 +128,9 @@ class Journal:
         return self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
                            room and room[:TEXT_LIMIT], recipients, target, skip_sid, None)
 
-    def _event(self, kind: Kind, event: str, args: ArgsType, namespace: str, ack: bool,
+    def _event(self, kind: str, event: str, args: ArgsType, namespace: str, ack: bool,
                sid: str | None, client: str | None, ip: str | None, room: str | None,
-               recipients: int | None, target: Target | None,
+               recipients: int | None, target: str | None,
                skip_sid: str | None, reason: str | None) -> Entry:
         # The hot path: positional arguments, one clock read, one serialization.
         event = event[:TEXT_LIMIT]
@@ -127,13 +142,12 @@ class Journal:
             cost += len(room)
         if reason:
             cost += len(reason)
-        # tuple.__new__ with Entry's fields in order: a third of the cost of Entry(...),
-        # whose __new__ is Python (tests/inspector/test_journal_entries.py checks the order).
-        entry: Entry = tuple.__new__(Entry, (
-            self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event, room,
-            recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost))
+        # A bare tuple with Entry's fields in order (a Row; tests/inspector/
+        # test_journal_entries.py checks the order).
+        row = (self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event, room,
+               recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost)
         self.stats.count(event, kind is _EVENT_IN)
-        return self._append(entry)
+        return self._append(row)
 
     # -- recording: sessions ---------------------------------------------------------
 
@@ -187,31 +201,20 @@ class Journal:
             return None
         client, namespace, room, reason = _cut(client), _cut(namespace), _cut(room), _cut(reason)
         texts = (client, namespace, room, reason)
-        entry = Entry(self._last_seq + 1, int(self._clock() * 1000), kind, sid=sid,
-                      client=client, ip=ip, namespace=namespace, room=room, reason=reason,
-                      transport=transport,
-                      cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
-        return self._append(entry)
+        row = Entry(self._last_seq + 1, int(self._clock() * 1000), kind.value, sid=sid,
+                    client=client, ip=ip, namespace=namespace, room=room, reason=reason,
+                    transport=transport,
+                    cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
+        return self._append(row)
 
-    def _append(self, entry: Entry) -> Entry:
-        entries = self._entries
-        if len(entries) == self.max_entries:  # full: the oldest makes room, without a call
-            self.stored_bytes -= entries.popleft().cost
-            self.evicted += 1
-        self._last_seq = entry.seq
-        entries.append(entry)
-        self.stored_bytes += entry.cost
-        if len(entries) > self.max_entries or self.stored_bytes > self.max_bytes:
-            self._evict()
+    def _append(self, row: Row) -> Entry:
+        # The oldest entries make room, by count and by bytes.
+        self.evicted += self._rows.push(row)
+        self._last_seq = row[SEQ_FIELD]
+        entry = Entry.of(row)
         if self._listeners.registered:  # an attribute, not __bool__: this is the hot path
             self._listeners.notify(entry)
         return entry
-
-    def _evict(self) -> None:
-        entries = self._entries
-        while len(entries) > self.max_entries or self.stored_bytes > self.max_bytes:
-            self.stored_bytes -= entries.popleft().cost
-            self.evicted += 1
 
     # -- reading ---------------------------------------------------------------------
 
@@ -222,8 +225,8 @@ class Journal:
         journal's newest seq, if a client asks past it, e.g. after the hub restarted)."""
         limit = max(1, min(limit, MAX_LIMIT))
         start = max(0, after + 1 - self.oldest_seq)
-        events, last_examined, more = select(islice(self._entries, start, None), after,
-                                             limit, wanted)
+        events, last_examined, more = select(map(Entry.of, self._rows.records(start)),
+                                             after, limit, wanted)
         last_seq = last_examined if last_examined is not None else min(after, self._last_seq)
         return Page(events, last_seq, self.oldest_seq, self.evicted, more)
 
@@ -253,6 +256,6 @@ class Journal:
 
     def event_counts(self) -> list[dict[str, Any]]:
         """Counts and rates per event name, in and out (see ``EventStats.snapshot``)."""
-        held_since = self._entries[0].time if self.evicted and self._entries else 0
-        return self.stats.snapshot(reversed(self._entries), int(self._clock() * 1000),
-                                   held_since)
+        held_since = self._rows.oldest(TIME_FIELD) if self.evicted and len(self._rows) else 0
+        return self.stats.snapshot(map(Entry.of, self._rows.newest_first()),
+                                   int(self._clock() * 1000), held_since)
