@@ -4,8 +4,9 @@ The hub calls ``record_*`` on the event loop (the journal has no lock); each cal
 one entry with the next ``seq`` and evicts the oldest entries while the journal holds more
 than ``max_entries`` or more than ``max_bytes`` (each entry counts its payload's JSON text,
 its texts and a fixed overhead).  Recording does one ``orjson.dumps`` of the arguments, no
-work per recipient and no formatting; with ``enabled`` off it returns at once, and with
-``payloads`` off it keeps metadata only.
+work per recipient and no formatting, and builds an ``Entry`` only for a reader (a
+listener, or the caller of ``record_*``: the hub's own ``add_event_*`` return nothing);
+with ``enabled`` off it returns at once, and with ``payloads`` off it keeps metadata only.
 
 Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``),
 ``feed`` (``/api/events/feed``), ``subscribe`` (the desktop window), ``event_counts``.
@@ -113,8 +114,8 @@ class Journal:
         kept as the entry's ``reason``."""
         if not self.enabled:
             return None
-        return self._event(_EVENT_IN, event, args, namespace, ack, sid, client, ip,
-                           None, None, None, None, refused and refused[:TEXT_LIMIT])
+        self.add_event_in(sid, event, args, ack, client, ip, namespace, refused)
+        return self._newest()
 
     def record_event_out(self, event: str, args: ArgsType, *, recipients: int,
                          sid: str | None = None, room: str | None = None,
@@ -124,15 +125,34 @@ class Journal:
         ``room``, or to everyone; ``skip_sid`` is the sender a relay leaves out."""
         if not self.enabled:
             return None
-        target = _TO_SID if sid is not None else _TO_ROOM if room is not None else _TO_ALL
-        return self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
-                           room and room[:TEXT_LIMIT], recipients, target, skip_sid, None)
+        self.add_event_out(event, args, recipients, sid, room, skip_sid, ack, namespace)
+        return self._newest()
+
+    # The hub's hot path (``TrafficRecorder``): the same records, with positional arguments
+    # and no entry built for a caller that does not read it.
+
+    def add_event_in(self, sid: str, event: str, args: ArgsType, ack: bool,
+                     client: str | None, ip: str | None, namespace: str,
+                     refused: str | None = None) -> None:
+        """``record_event_in``, returning nothing."""
+        if self.enabled:
+            self._event(_EVENT_IN, event, args, namespace, ack, sid, client, ip,
+                        None, None, None, None, refused and refused[:TEXT_LIMIT])
+
+    def add_event_out(self, event: str, args: ArgsType, recipients: int, sid: str | None,
+                      room: str | None, skip_sid: str | None, ack: bool,
+                      namespace: str) -> None:
+        """``record_event_out``, returning nothing."""
+        if self.enabled:
+            target = _TO_SID if sid is not None else _TO_ROOM if room is not None else _TO_ALL
+            self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
+                        room and room[:TEXT_LIMIT], recipients, target, skip_sid, None)
 
     def _event(self, kind: str, event: str, args: ArgsType, namespace: str, ack: bool,
                sid: str | None, client: str | None, ip: str | None, room: str | None,
                recipients: int | None, target: str | None,
-               skip_sid: str | None, reason: str | None) -> Entry:
-        # The hot path: positional arguments, one clock read, one serialization.
+               skip_sid: str | None, reason: str | None) -> None:
+        # One clock read, one serialization, one tuple stored into the ring's slots.
         event = event[:TEXT_LIMIT]
         time_ms = int(self._clock() * 1000)
         payload, truncated, size = (render_payload(args, self.max_payload) if self.payloads
@@ -147,7 +167,7 @@ class Journal:
         row = (self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event, room,
                recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost)
         self.stats.count(event, kind is _EVENT_IN)
-        return self._append(row)
+        self._append(row)
 
     # -- recording: sessions ---------------------------------------------------------
 
@@ -205,16 +225,18 @@ class Journal:
                     client=client, ip=ip, namespace=namespace, room=room, reason=reason,
                     transport=transport,
                     cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
-        return self._append(row)
+        self._append(row)
+        return self._newest()
 
-    def _append(self, row: Row) -> Entry:
+    def _append(self, row: Row) -> None:
         # The oldest entries make room, by count and by bytes.
         self.evicted += self._rows.push(row)
         self._last_seq = row[SEQ_FIELD]
-        entry = Entry.of(row)
         if self._listeners.registered:  # an attribute, not __bool__: this is the hot path
-            self._listeners.notify(entry)
-        return entry
+            self._listeners.notify(Entry.of(row))
+
+    def _newest(self) -> Entry:
+        return Entry.of(self._rows.newest())
 
     # -- reading ---------------------------------------------------------------------
 

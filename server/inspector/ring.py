@@ -87,6 +87,10 @@ class WeightedRing:
         """The oldest record's ``field``-th value (the ring must not be empty)."""
         return self._slots[self._head * self.width + field]
 
+    def newest(self) -> list[Any]:
+        """The newest record (the ring must not be empty)."""
+        return self._record(self._count - 1)
+
     def records(self, first: int = 0) -> Iterator[list[Any]]:
         """The records from the ``first``-th oldest on, oldest first.  Iterate it before
         the next ``push``: it reads the slots as they are when each record is reached."""
