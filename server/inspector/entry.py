@@ -1,9 +1,12 @@
 """One journal entry, and how a payload becomes the bounded JSON text an entry keeps.
 
-An entry is built once on the hub's hot path and never changed after: pages, exports and
-live subscribers all share the same object.  The payload is serialized to JSON once, when
-recorded (that text is both what the journal counts against its byte cap and what the API
-serves); times stay epoch milliseconds until a view formats them.
+An entry is built once on the hub's hot path and never changed after.  The journal holds
+its values as plain strings, numbers, booleans and None in the slots of one list (a
+``Row`` each, see ``server.inspector.ring``), so that no object per entry is left for the
+garbage collector to walk; readers get them as an ``Entry`` (one C-level copy, made only
+when an entry is read).  The payload is serialized to JSON once, when recorded (that text
+is both what the journal counts against its byte cap and what the API serves); times stay
+epoch milliseconds until a view formats them.
 
 Strings in an entry are stored as the client sent them (cut to a length, never escaped):
 escaping belongs to the views that show them.
@@ -14,7 +17,7 @@ from __future__ import annotations
 import enum
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import orjson
@@ -26,9 +29,9 @@ TEXT_LIMIT = 256
 """Event names, rooms, client names and reasons are cut to this many characters: a client
 chooses them, and an entry's size must stay within what the journal counts."""
 
-ENTRY_OVERHEAD = 400
-"""Bytes counted for an entry besides its payload's and texts' characters: the tuple, its
-numbers, the string objects' headers and the deque's slot, as ``tracemalloc`` measures a
+ENTRY_OVERHEAD = 320
+"""Bytes counted for an entry besides its payload's and texts' characters: its slots in the
+journal's list, its numbers and the string objects' headers, as ``tracemalloc`` measures a
 journal of small events (tests/inspector/test_journal_paging.py keeps this honest)."""
 
 
@@ -53,8 +56,13 @@ class Target(enum.StrEnum):
     ALL = "all"  # everyone (but ``skip_sid`` when set: a relay skips its sender)
 
 
-class Entry(NamedTuple):
-    """A recorded happening, immutable (a tuple: cheap to build on the hot path).
+Row = Sequence[Any]
+"""An entry's values as the journal holds them: ``Entry``'s fields in order, ``kind`` and
+``target`` as their enums' plain string values."""
+
+
+class EntryFields(NamedTuple):
+    """An entry's fields, in the order a ``Row`` holds them.
 
     ``payload`` is the JSON text of the event's arguments (a JSON array), or None when the
     entry has none or payloads are not kept.  When ``truncated``, it holds only the first
@@ -64,7 +72,7 @@ class Entry(NamedTuple):
 
     seq: int
     time: int  # epoch milliseconds
-    kind: Kind
+    kind: str  # a Kind's value (``Entry.kind`` gives the Kind)
     sid: str | None = None
     client: str | None = None
     ip: str | None = None
@@ -75,12 +83,40 @@ class Entry(NamedTuple):
     payload: str | None = None
     ack: bool = False
     reason: str | None = None
-    target: Target | None = None
+    target: str | None = None  # a Target's value (``Entry.target`` gives the Target)
     skip_sid: str | None = None
     transport: str | None = None
     truncated: bool = False
     size: int = 0
     cost: int = ENTRY_OVERHEAD  # what it counts against the journal's byte cap
+
+
+_KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
+_TARGETS: dict[str | None, Target | None] = {None: None, **{t.value: t for t in Target}}
+FIELD_COUNT = len(EntryFields._fields)
+SEQ_FIELD, TIME_FIELD, COST_FIELD = (EntryFields._fields.index(name)
+                                     for name in ("seq", "time", "cost"))
+
+
+class Entry(EntryFields):
+    """A recorded happening, immutable: a journal ``Row`` seen through its field names,
+    ``kind`` and ``target`` as their enums."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, row: Row) -> Entry:
+        """The entry ``row`` holds (a copy of its values, without Python's ``__new__``)."""
+        entry: Entry = tuple.__new__(cls, row)
+        return entry
+
+    @property
+    def kind(self) -> Kind:
+        return _KINDS[super().kind]
+
+    @property
+    def target(self) -> Target | None:
+        return _TARGETS[super().target]
 
     def json_fields(self) -> dict[str, Any]:
         """The API's shape, ready for ``orjson.dumps`` (``args`` is embedded as it was

@@ -4,8 +4,9 @@ The hub calls ``record_*`` on the event loop (the journal has no lock); each cal
 one entry with the next ``seq`` and evicts the oldest entries while the journal holds more
 than ``max_entries`` or more than ``max_bytes`` (each entry counts its payload's JSON text,
 its texts and a fixed overhead).  Recording does one ``orjson.dumps`` of the arguments, no
-work per recipient and no formatting; with ``enabled`` off it returns at once, and with
-``payloads`` off it keeps metadata only.
+work per recipient and no formatting, and builds an ``Entry`` only for a reader (a
+listener, or the caller of ``record_*``: the hub's own ``add_event_*`` return nothing);
+with ``enabled`` off it returns at once, and with ``payloads`` off it keeps metadata only.
 
 Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``),
 ``feed`` (``/api/events/feed``), ``subscribe`` (the desktop window), ``event_counts``.
@@ -14,23 +15,34 @@ Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from itertools import islice
 from typing import Any
 
 from ..config import Settings
-from .entry import ENTRY_OVERHEAD, TEXT_LIMIT, Entry, Kind, Target, render_payload
+from .entry import (
+    COST_FIELD,
+    ENTRY_OVERHEAD,
+    FIELD_COUNT,
+    SEQ_FIELD,
+    TEXT_LIMIT,
+    TIME_FIELD,
+    Entry,
+    Kind,
+    Row,
+    Target,
+    render_payload,
+)
 from .query import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, Filter, Page, select
 from .refusals import RecentRefusals
+from .ring import WeightedRing
 from .stats import EventStats
 from .subscription import DEFAULT_FEED_CAPACITY, Feed, Listener, Listeners, Unsubscribe
 
 ArgsType = Any  # the event's arguments as python-socketio delivers them: a list or tuple
 
-# Module constants: reading an enum member through its class is slow on the hot path.
-_EVENT_IN, _EVENT_OUT = Kind.EVENT_IN, Kind.EVENT_OUT
-_TO_SID, _TO_ROOM, _TO_ALL = Target.SID, Target.ROOM, Target.ALL
+# Rows hold the enums' plain values (see ``Row``), as module constants for the hot path.
+_EVENT_IN, _EVENT_OUT = Kind.EVENT_IN.value, Kind.EVENT_OUT.value
+_TO_SID, _TO_ROOM, _TO_ALL = Target.SID.value, Target.ROOM.value, Target.ALL.value
 
 
 def _cut(text: str | None) -> str | None:
@@ -55,10 +67,9 @@ class Journal:
         self.refusals = refusals if refusals is not None else RecentRefusals()
         self.stats = EventStats()
         self.evicted = 0
-        self.stored_bytes = 0
         self._clock = clock
         self._last_seq = 0
-        self._entries: deque[Entry] = deque()
+        self._rows = WeightedRing(FIELD_COUNT, max_entries, max_bytes, COST_FIELD)
         self._listeners = Listeners()
 
     @classmethod
@@ -71,7 +82,12 @@ class Journal:
     # -- state -----------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._rows)
+
+    @property
+    def stored_bytes(self) -> int:
+        """What the entries held count against ``max_bytes``."""
+        return self._rows.weight
 
     @property
     def last_seq(self) -> int:
@@ -81,7 +97,7 @@ class Journal:
     @property
     def oldest_seq(self) -> int:
         """The oldest entry still held (``last_seq + 1`` when empty)."""
-        return self._entries[0].seq if self._entries else self._last_seq + 1
+        return self._rows.oldest(SEQ_FIELD) if len(self._rows) else self._last_seq + 1
 
     @property
     def listener_count(self) -> int:
@@ -98,8 +114,8 @@ class Journal:
         kept as the entry's ``reason``."""
         if not self.enabled:
             return None
-        return self._event(_EVENT_IN, event, args, namespace, ack, sid, client, ip,
-                           None, None, None, None, refused and refused[:TEXT_LIMIT])
+        self.add_event_in(sid, event, args, ack, client, ip, namespace, refused)
+        return self._newest()
 
     def record_event_out(self, event: str, args: ArgsType, *, recipients: int,
                          sid: str | None = None, room: str | None = None,
@@ -109,15 +125,34 @@ class Journal:
         ``room``, or to everyone; ``skip_sid`` is the sender a relay leaves out."""
         if not self.enabled:
             return None
-        target = _TO_SID if sid is not None else _TO_ROOM if room is not None else _TO_ALL
-        return self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
-                           room and room[:TEXT_LIMIT], recipients, target, skip_sid, None)
+        self.add_event_out(event, args, recipients, sid, room, skip_sid, ack, namespace)
+        return self._newest()
 
-    def _event(self, kind: Kind, event: str, args: ArgsType, namespace: str, ack: bool,
+    # The hub's hot path (``TrafficRecorder``): the same records, with positional arguments
+    # and no entry built for a caller that does not read it.
+
+    def add_event_in(self, sid: str, event: str, args: ArgsType, ack: bool,
+                     client: str | None, ip: str | None, namespace: str,
+                     refused: str | None = None) -> None:
+        """``record_event_in``, returning nothing."""
+        if self.enabled:
+            self._event(_EVENT_IN, event, args, namespace, ack, sid, client, ip,
+                        None, None, None, None, refused and refused[:TEXT_LIMIT])
+
+    def add_event_out(self, event: str, args: ArgsType, recipients: int, sid: str | None,
+                      room: str | None, skip_sid: str | None, ack: bool,
+                      namespace: str) -> None:
+        """``record_event_out``, returning nothing."""
+        if self.enabled:
+            target = _TO_SID if sid is not None else _TO_ROOM if room is not None else _TO_ALL
+            self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
+                        room and room[:TEXT_LIMIT], recipients, target, skip_sid, None)
+
+    def _event(self, kind: str, event: str, args: ArgsType, namespace: str, ack: bool,
                sid: str | None, client: str | None, ip: str | None, room: str | None,
-               recipients: int | None, target: Target | None,
-               skip_sid: str | None, reason: str | None) -> Entry:
-        # The hot path: positional arguments, one clock read, one serialization.
+               recipients: int | None, target: str | None,
+               skip_sid: str | None, reason: str | None) -> None:
+        # One clock read, one serialization, one tuple stored into the ring's slots.
         event = event[:TEXT_LIMIT]
         time_ms = int(self._clock() * 1000)
         payload, truncated, size = (render_payload(args, self.max_payload) if self.payloads
@@ -127,13 +162,12 @@ class Journal:
             cost += len(room)
         if reason:
             cost += len(reason)
-        # tuple.__new__ with Entry's fields in order: a third of the cost of Entry(...),
-        # whose __new__ is Python (tests/inspector/test_journal_entries.py checks the order).
-        entry: Entry = tuple.__new__(Entry, (
-            self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event, room,
-            recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost))
+        # A bare tuple with Entry's fields in order (a Row; tests/inspector/
+        # test_journal_entries.py checks the order).
+        row = (self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event, room,
+               recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost)
         self.stats.count(event, kind is _EVENT_IN)
-        return self._append(entry)
+        self._append(row)
 
     # -- recording: sessions ---------------------------------------------------------
 
@@ -187,31 +221,22 @@ class Journal:
             return None
         client, namespace, room, reason = _cut(client), _cut(namespace), _cut(room), _cut(reason)
         texts = (client, namespace, room, reason)
-        entry = Entry(self._last_seq + 1, int(self._clock() * 1000), kind, sid=sid,
-                      client=client, ip=ip, namespace=namespace, room=room, reason=reason,
-                      transport=transport,
-                      cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
-        return self._append(entry)
+        row = Entry(self._last_seq + 1, int(self._clock() * 1000), kind.value, sid=sid,
+                    client=client, ip=ip, namespace=namespace, room=room, reason=reason,
+                    transport=transport,
+                    cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
+        self._append(row)
+        return self._newest()
 
-    def _append(self, entry: Entry) -> Entry:
-        entries = self._entries
-        if len(entries) == self.max_entries:  # full: the oldest makes room, without a call
-            self.stored_bytes -= entries.popleft().cost
-            self.evicted += 1
-        self._last_seq = entry.seq
-        entries.append(entry)
-        self.stored_bytes += entry.cost
-        if len(entries) > self.max_entries or self.stored_bytes > self.max_bytes:
-            self._evict()
+    def _append(self, row: Row) -> None:
+        # The oldest entries make room, by count and by bytes.
+        self.evicted += self._rows.push(row)
+        self._last_seq = row[SEQ_FIELD]
         if self._listeners.registered:  # an attribute, not __bool__: this is the hot path
-            self._listeners.notify(entry)
-        return entry
+            self._listeners.notify(Entry.of(row))
 
-    def _evict(self) -> None:
-        entries = self._entries
-        while len(entries) > self.max_entries or self.stored_bytes > self.max_bytes:
-            self.stored_bytes -= entries.popleft().cost
-            self.evicted += 1
+    def _newest(self) -> Entry:
+        return Entry.of(self._rows.newest())
 
     # -- reading ---------------------------------------------------------------------
 
@@ -222,8 +247,8 @@ class Journal:
         journal's newest seq, if a client asks past it, e.g. after the hub restarted)."""
         limit = max(1, min(limit, MAX_LIMIT))
         start = max(0, after + 1 - self.oldest_seq)
-        events, last_examined, more = select(islice(self._entries, start, None), after,
-                                             limit, wanted)
+        events, last_examined, more = select(map(Entry.of, self._rows.records(start)),
+                                             after, limit, wanted)
         last_seq = last_examined if last_examined is not None else min(after, self._last_seq)
         return Page(events, last_seq, self.oldest_seq, self.evicted, more)
 
@@ -253,6 +278,6 @@ class Journal:
 
     def event_counts(self) -> list[dict[str, Any]]:
         """Counts and rates per event name, in and out (see ``EventStats.snapshot``)."""
-        held_since = self._entries[0].time if self.evicted and self._entries else 0
-        return self.stats.snapshot(reversed(self._entries), int(self._clock() * 1000),
-                                   held_since)
+        held_since = self._rows.oldest(TIME_FIELD) if self.evicted and len(self._rows) else 0
+        return self.stats.snapshot(map(Entry.of, self._rows.newest_first()),
+                                   int(self._clock() * 1000), held_since)

@@ -61,23 +61,23 @@ class TrafficRecorder:
 
     # -- events
 
-    def event_in(self, sid: str | None, namespace: str, data: list[Any], ack: bool,
+    def event_in(self, sid: str, namespace: str, data: list[Any], ack: bool,
                  refused: str | None = None) -> None:
         """A client sent ``data`` (``[event, *args]``, as the packet carried it); ``refused``:
         why the hub refused it (one entry says both what came and why it went no further)."""
-        name, ip = self._who(sid)
-        self.journal.record_event_in(sid or "", str(data[0]), data[1:], ack=ack, client=name,
-                                     ip=ip, namespace=namespace, refused=refused)
+        connection = self.manager.get(sid)  # _who() inline: the hot path
+        name, ip = (connection.name, connection.client_ip) if connection else (None, None)
+        self.journal.add_event_in(sid, str(data[0]), data[1:], ack, name, ip, namespace,
+                                  refused)
 
     def event_out(self, event: str, data: Any, namespace: str, to: Any, skip_sid: Any,
                   ack: bool, recipients: int, to_sid: bool) -> None:
         """The hub emitted ``event`` once, to ``recipients`` clients."""
         target = to if isinstance(to, str) else None if to is None else ",".join(map(str, to))
-        self.journal.record_event_out(
-            event, event_args(data), recipients=recipients,
-            sid=target if to_sid else None, room=None if to_sid else target,
-            skip_sid=skip_sid if isinstance(skip_sid, str) else None, ack=ack,
-            namespace=namespace)
+        self.journal.add_event_out(
+            event, event_args(data), recipients, target if to_sid else None,
+            None if to_sid else target, skip_sid if isinstance(skip_sid, str) else None, ack,
+            namespace)
 
     # -- sessions
 

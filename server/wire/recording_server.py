@@ -69,20 +69,29 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     def recipient_count(self, namespace: str, to: Any, skip_sid: Any = None) -> int:
         """How many clients an emit to ``to`` (a sid, a room, several, or None: everyone)
         reaches, from the manager's room tables: no walk over the clients for one target."""
-        # Rooms are bidicts, whose len() and truth test are Python calls: one len() here.
         rooms = self.manager.rooms.get(namespace, {})
         if to is None or isinstance(to, str):
             members = rooms.get(to)  # None: everyone (python-socketio's room None)
             if members is None:
                 return 0
-            if not isinstance(skip_sid, list):  # a relay skips one sid: its sender
-                return len(members) - (skip_sid in members)
-            return len(members) - sum(1 for sid in set(skip_sid) if sid in members)
+            return self._reach(members, to, skip_sid)[0]
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
         reached: set[str] = set()
         for room in to:
             reached.update(rooms.get(room) or ())
         return len(reached - skip)
+
+    @staticmethod
+    def _reach(members: Any, to: Any, skip_sid: Any) -> tuple[int, bool]:
+        """The members of room ``to`` an emit reaches, and whether ``to`` names a client:
+        a sid is the room of that one client, and it alone is a member named like its room
+        (the hub refuses room names that are sids)."""
+        # Rooms are bidicts, whose len() and ``in`` are Python calls; their keys() view is
+        # the underlying dict's, for one call.
+        keys = members.keys()
+        if not isinstance(skip_sid, list):  # a relay skips one sid: its sender
+            return len(keys) - (skip_sid in keys), to in keys
+        return len(keys) - sum(1 for sid in set(skip_sid) if sid in keys), to in keys
 
     # -- the hooks
 
@@ -92,11 +101,12 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         recorder = self.recorder
         if recorder is not None:
             space, target = namespace or "/", to or room
-            # A sid is a room of its own; it names a client if that client is in room None.
-            to_sid = isinstance(target, str) and target in (
-                self.manager.rooms.get(space, {}).get(None, ()))
+            members = (self.manager.rooms.get(space, {}).get(target)
+                       if isinstance(target, str) else None)
+            recipients, to_sid = (self._reach(members, target, skip_sid) if members is not None
+                                  else (self.recipient_count(space, target, skip_sid), False))
             recorder.event_out(event, data, space, target, skip_sid, callback is not None,
-                               self.recipient_count(space, target, skip_sid), to_sid)
+                               recipients, to_sid)
         await super().emit(event, data, to=to, room=room, skip_sid=skip_sid,
                            namespace=namespace, callback=callback, ignore_queue=ignore_queue)
 

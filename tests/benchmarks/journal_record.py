@@ -27,9 +27,9 @@ def per_record_us(journal: Journal, count: int) -> float:
     args = (DATA,)
     relayed = ({"from": SID, "data": DATA},)
     started = time.perf_counter()
-    for _ in range(count // 2):
-        journal.record_event_in(SID, "message", args, client="kitchen", ip="192.168.1.20")
-        journal.record_event_out("message", relayed, recipients=12, skip_sid=SID)
+    for _ in range(count // 2):  # as the hub's recorder calls it
+        journal.add_event_in(SID, "message", args, False, "kitchen", "192.168.1.20", "/")
+        journal.add_event_out("message", relayed, 12, None, None, SID, False, "/")
     return (time.perf_counter() - started) / count * 1e6
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
 
 import orjson
@@ -94,6 +95,9 @@ def test_counted_bytes_include_payload_and_texts(journal: Journal) -> None:
 def test_counted_bytes_are_close_to_the_memory_really_held(payloads: bool) -> None:
     journal = Journal(max_entries=100_000, payloads=payloads)
     journal.record_event_in(SID, "warm-up", ())
+    # A full collection empties the interpreter's free lists: tuples freed by earlier tests
+    # (other journals' rows) would otherwise be reused here without tracemalloc seeing them.
+    gc.collect()
     tracemalloc.start()
     try:
         before, counted_before = tracemalloc.get_traced_memory()[0], journal.stored_bytes
