@@ -89,6 +89,15 @@ def test_export_yields_every_matching_entry_across_pages(journal: Journal) -> No
     assert len(list(journal.export())) == 2500
 
 
+def test_export_after_a_seq_yields_only_the_newer_entries(journal: Journal) -> None:
+    for number in range(2500):
+        journal.record_event_in(f"sid-{number % 2}", "tick", (number,))
+    assert [entry.seq for entry in journal.export(after=2490)] == list(range(2491, 2501))
+    assert [entry.seq for entry in journal.export(Filter(sid="sid-0"), after=2495)] == [
+        2497, 2499]
+    assert list(journal.export(after=2500)) == []
+
+
 def test_export_stops_at_what_was_held_when_it_started(journal: Journal) -> None:
     for number in range(1500):
         journal.record_event_in("sid-a", "tick", (number,))

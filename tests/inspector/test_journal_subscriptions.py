@@ -41,6 +41,31 @@ def test_a_failing_listener_is_logged_and_the_others_still_run(
     assert "journal listener" in caplog.text and "boom" in caplog.text
 
 
+def test_a_waker_is_called_once_at_the_next_entry(journal: Journal) -> None:
+    woken: list[int] = []
+    journal.record_event_in("sid-a", "message", (0,))
+    journal.wake_on_next(lambda: woken.append(journal.last_seq))
+    assert woken == []
+    journal.record_event_in("sid-a", "message", (1,))
+    journal.record_connect("sid-b", client=None, ip="10.0.0.2", transport="polling")
+    assert woken == [2]  # called at entry 2, and not again
+
+
+def test_a_failing_waker_is_logged_and_recording_goes_on(
+        journal: Journal, caplog: pytest.LogCaptureFixture) -> None:
+    woken: list[int] = []
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    journal.wake_on_next(broken)
+    journal.wake_on_next(lambda: woken.append(journal.last_seq))
+    with caplog.at_level(logging.ERROR):
+        journal.record_event_in("sid-a", "message", (1,))
+    assert woken == [1] and len(journal) == 1
+    assert "journal waker" in caplog.text and "boom" in caplog.text
+
+
 async def test_a_feed_is_woken_by_new_entries(journal: Journal) -> None:
     async with journal.feed(Filter(event="message")) as feed:
         reader = asyncio.ensure_future(anext(feed))
