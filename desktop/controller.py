@@ -318,9 +318,7 @@ class HubController(QObject):
 
     def _hand_out(self, entries: list[Entry]) -> None:
         self.entriesRecorded.emit(entries)
-        if self._journal_listeners.registered:
-            for entry in entries:
-                self._journal_listeners.notify(entry)
+        self._journal_listeners.notify_all(entries)
 
     # -- the phases ----------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ The hub records on the loop the GUI shares with it, so whatever the GUI does per
 it is recorded slows the hub down.  The GUI does nothing then: it asks the journal to
 wake it at the next entry (``Journal.wake_on_next``), arms a single-shot Qt timer when
 woken, and ``COALESCE_MS`` later reads everything recorded since its last read
-(``Journal.export(after=...)``) as one batch.  No wake-ups while the hub is quiet; a
+(``Journal.entries_after``) as one batch.  No wake-ups while the hub is quiet; a
 batch held back (a modal dialog, a long stall) loses only what the journal itself evicted.
 """
 
@@ -58,7 +58,7 @@ class EntryBatches(QObject):
         journal = self._journal
         if journal is None:
             return
-        entries = list(journal.export(after=self._handed_out))
+        entries = journal.entries_after(self._handed_out)
         if entries:
             self._handed_out = entries[-1].seq
         if not self._waiting:  # before emitting: a receiver may record entries itself

@@ -265,12 +265,11 @@ class Journal:
         last_seq = last_examined if last_examined is not None else min(after, self._last_seq)
         return Page(events, last_seq, self.oldest_seq, self.evicted, more)
 
-    def export(self, wanted: Filter = MATCH_ALL, after: int = 0) -> Iterator[Entry]:
-        """Every matching entry past seq ``after`` held when the export starts, oldest
-        first, taken a page at a time so that recording may go on between pages (those
-        evicted meanwhile are left out).  Iterate it on the event loop, as the hub records
-        there."""
-        until = self._last_seq
+    def export(self, wanted: Filter = MATCH_ALL) -> Iterator[Entry]:
+        """Every matching entry held when the export starts, oldest first, taken a page at a
+        time so that recording may go on between pages (those evicted meanwhile are left
+        out).  Iterate it on the event loop, as the hub records there."""
+        until, after = self._last_seq, 0
         while after < until:
             page = self.page(after, MAX_LIMIT, wanted)
             for entry in page.events:
@@ -281,6 +280,13 @@ class Journal:
                 return
             after = page.last_seq
 
+    def entries_after(self, after: int) -> list[Entry]:
+        """Every entry past seq ``after``, oldest first: ``export(after=after)`` in one
+        step, for a reader that takes them all (the desktop's batches)."""
+        make = tuple.__new__
+        return [make(Entry, record)
+                for record in self._rows.all_from(max(0, after + 1 - self.oldest_seq))]
+
     def subscribe(self, listener: Listener, wanted: Filter = MATCH_ALL) -> Unsubscribe:
         """Call ``listener(entry)`` for each new entry matching ``wanted``, on the event loop,
         as it is recorded; returns the function that unsubscribes it."""
@@ -288,7 +294,7 @@ class Journal:
 
     def wake_on_next(self, wake: Callable[[], None]) -> None:
         """Call ``wake()`` once, when the next entry is recorded.  A reader that takes new
-        entries in batches (``export(after=...)``) waits so: recording pays nothing per entry
+        entries in batches (``entries_after``) waits so: recording pays nothing per entry
         for it, not even building an ``Entry``."""
         self._wakers.append(wake)
 

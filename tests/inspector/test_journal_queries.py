@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from server.inspector import Filter, Journal, Kind, QueryError, page_params
+from server.inspector import Entry, Filter, Journal, Kind, QueryError, page_params
 from server.inspector.stats import OTHER, RATE_WINDOW_SECONDS
 
 if TYPE_CHECKING:
@@ -89,13 +89,17 @@ def test_export_yields_every_matching_entry_across_pages(journal: Journal) -> No
     assert len(list(journal.export())) == 2500
 
 
-def test_export_after_a_seq_yields_only_the_newer_entries(journal: Journal) -> None:
+@pytest.mark.parametrize("size", [7, 2500])
+def test_entries_after_a_seq_are_the_newer_ones_held_in_order(size: int) -> None:
+    journal = Journal(max_entries=size)  # at 7 the ring has wrapped round, mid-slots
     for number in range(2500):
         journal.record_event_in(f"sid-{number % 2}", "tick", (number,))
-    assert [entry.seq for entry in journal.export(after=2490)] == list(range(2491, 2501))
-    assert [entry.seq for entry in journal.export(Filter(sid="sid-0"), after=2495)] == [
-        2497, 2499]
-    assert list(journal.export(after=2500)) == []
+    newest = list(journal.export())
+    assert [entry.seq for entry in newest] == list(range(2501 - size, 2501))
+    assert journal.entries_after(0) == newest
+    assert journal.entries_after(2496) == newest[-4:]
+    assert [type(entry) for entry in journal.entries_after(2495)] == [Entry] * 5
+    assert journal.entries_after(2500) == []
 
 
 def test_export_stops_at_what_was_held_when_it_started(journal: Journal) -> None:
