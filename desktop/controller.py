@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +25,7 @@ from server.connections import ConnectionManager
 from server.discovery import AdvertiserState
 from server.inspector import MATCH_ALL, Entry, Filter, Journal
 from server.inspector.stats import OTHER
-from server.inspector.subscription import Listener, Unsubscribe
+from server.inspector.subscription import Listener, Listeners, Unsubscribe
 from server.network import is_loopback_only, lan_addresses, reachable_hosts
 from server.runtime.runner import HubServer, PortInUseError, bind_socket
 
@@ -73,8 +74,8 @@ class HubController(QObject):
         self._busy_port: int | None = None
         self._lock = asyncio.Lock()
         self._entry_batches = EntryBatches(self)
-        self._entry_batches.batch.connect(self.entriesRecorded)
-        self._journal_listeners: dict[object, tuple[Listener, Filter, Unsubscribe]] = {}
+        self._entry_batches.batch.connect(self._hand_out)
+        self._journal_listeners = Listeners()
 
     # -- what the GUI reads ------------------------------------------------------------
 
@@ -299,30 +300,25 @@ class HubController(QObject):
 
     def subscribe_journal(self, listener: Listener, wanted: Filter = MATCH_ALL) -> Unsubscribe:
         """Call ``listener(entry)`` on the loop for each new journal entry matching
-        ``wanted``, from now on and across restarts (each hub has its own journal), until
-        the returned function is called.  The listener runs on the hub's hot path: it must
-        be quick and must not raise."""
-        token = object()
-        hub = self._hub
-        current = hub.journal.subscribe(listener, wanted) if hub is not None else _nothing
-        self._journal_listeners[token] = (listener, wanted, current)
-
-        def unsubscribe() -> None:
-            registration = self._journal_listeners.pop(token, None)
-            if registration is not None:
-                registration[2]()
-
-        return unsubscribe
+        ``wanted``, from the batch after the one ``journal_entries`` ends with, and across
+        restarts (each hub has its own journal), until the returned function is called.
+        Entries come with ``entriesRecorded``'s batches, not as they are recorded: the hub
+        does no work for the GUI while it records."""
+        return self._journal_listeners.subscribe(listener, wanted)
 
     def journal_entries(self, wanted: Filter = MATCH_ALL) -> Iterator[Entry]:
-        """The matching entries the running hub's journal holds, oldest first (none when
-        stopped); iterate it on the loop."""
-        return self._hub.journal.export(wanted) if self._hub is not None else iter(())
+        """The matching entries the running hub's journal holds, oldest first, up to the
+        last one handed out in a batch (none when stopped): with ``subscribe_journal``,
+        each entry once.  Iterate it on the loop."""
+        journal = self.journal
+        if journal is None:
+            return iter(())
+        handed_out = self._entry_batches.handed_out
+        return itertools.takewhile(lambda entry: entry.seq <= handed_out, journal.export(wanted))
 
-    def _follow_journal(self, hub: HubServer) -> None:
-        for token, (listener, wanted, _old) in list(self._journal_listeners.items()):
-            self._journal_listeners[token] = (listener, wanted,
-                                              hub.journal.subscribe(listener, wanted))
+    def _hand_out(self, entries: list[Entry]) -> None:
+        self.entriesRecorded.emit(entries)
+        self._journal_listeners.notify_all(entries)
 
     # -- the phases ----------------------------------------------------------------------
 
@@ -342,7 +338,6 @@ class HubController(QObject):
             return self._fail(f"the server could not start: {exc}")
         self._hub = hub
         self._entry_batches.follow(hub.journal)
-        self._follow_journal(hub)
         if hub.advertiser is not None:
             hub.advertiser.on_change = self.discoveryChanged.emit
         # The hub may have completed the settings (a generated dashboard token): keep its

@@ -1,27 +1,21 @@
 """New journal entries for Qt, in batches: one signal per batch, never one per entry.
 
-The journal calls its listeners synchronously as it records, on the loop the GUI shares
-with the hub.  The listener here only appends to a bounded deque and arms a single-shot
-Qt timer, which hands what has piled up to the GUI ``COALESCE_MS`` later: one signal per
-batch, and no wake-ups while the hub is quiet.
+The hub records on the loop the GUI shares with it, so whatever the GUI does per entry as
+it is recorded slows the hub down.  The GUI does nothing then: it asks the journal to
+wake it at the next entry (``Journal.wake_on_next``), arms a single-shot Qt timer when
+woken, and ``COALESCE_MS`` later reads everything recorded since its last read
+(``Journal.entries_after``) as one batch.  No wake-ups while the hub is quiet; a
+batch held back (a modal dialog, a long stall) loses only what the journal itself evicted.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable
-
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from server.inspector import Entry, Journal
+from server.inspector import Journal
 
 COALESCE_MS = 50
 """Entries recorded within this long reach the GUI together: faster than the eye follows."""
-
-CAPACITY = 10_000
-"""Entries held between two batches at most.  The GUI and the hub share one loop, so this
-many pile up only while a batch is held back (a modal dialog, a long stall); older ones
-are dropped: the traffic view would trim them anyway."""
 
 
 class EntryBatches(QObject):
@@ -30,39 +24,50 @@ class EntryBatches(QObject):
     batch = Signal(list)
     """A list of ``Entry``, oldest first."""
 
-    def __init__(self, parent: QObject | None = None, capacity: int = CAPACITY) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pending: deque[Entry] = deque(maxlen=capacity)
-        self._unsubscribe: Callable[[], None] | None = None
+        self._journal: Journal | None = None
+        self._handed_out = 0
+        self._waiting = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(COALESCE_MS)
         self._timer.timeout.connect(self.flush)
 
-    def follow(self, journal: Journal) -> None:
-        """From now on, ``journal``'s entries: those it holds, then each new one.  Both in
-        one synchronous step, so that none is missed or seen twice."""
-        self.stop_following()
-        self._pending.extend(journal.export())
-        self._unsubscribe = journal.subscribe(self._push)
-        if self._pending:
-            self._timer.start()
+    @property
+    def handed_out(self) -> int:
+        """The seq of the last entry emitted (0 before the first batch of a journal)."""
+        return self._handed_out
 
-    def _push(self, entry: Entry) -> None:
-        self._pending.append(entry)
-        if not self._timer.isActive():
-            self._timer.start()
+    def follow(self, journal: Journal) -> None:
+        """From now on, ``journal``'s entries: those it holds, then each new one."""
+        self.stop_following()
+        self._journal = journal
+        self._handed_out = 0
+        self._waiting = False
+        self._timer.start()
 
     def stop_following(self) -> None:
-        """Stop listening, and hand over what is pending (the last disconnects)."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        """Stop reading, after handing over what is new (the last disconnects)."""
         self._timer.stop()
         self.flush()
+        self._journal = None
 
     def flush(self) -> None:
-        if self._pending:
-            entries = list(self._pending)
-            self._pending.clear()
+        """Emit what was recorded since the last batch, and wait for more."""
+        journal = self._journal
+        if journal is None:
+            return
+        entries = journal.entries_after(self._handed_out)
+        if entries:
+            self._handed_out = entries[-1].seq
+        if not self._waiting:  # before emitting: a receiver may record entries itself
+            self._waiting = True
+            journal.wake_on_next(lambda: self._woken(journal))
+        if entries:
             self.batch.emit(entries)
+
+    def _woken(self, journal: Journal) -> None:
+        if journal is self._journal:  # not a journal followed before a restart
+            self._waiting = False
+            self._timer.start()

@@ -1,9 +1,13 @@
 """The window's Traffic tab: the hub's journal live, filtered, held or followed, exported.
 
 It reads the journal only through ``HubController.entriesRecorded`` (batches, never one
-signal per entry).  *Follow* keeps the newest row in sight, and turns itself off when the
-user scrolls up, back on at the bottom; *Pause* holds new entries (and counts them) until
-resumed.  The oldest rows give way beyond the model's bound; a view scrolled up keeps
+signal per entry).  While the tab is out of sight (another tab in front, the window in the
+tray) a batch is only set aside, and the table takes what was set aside when it is shown:
+the hub shares its loop with the GUI, so a table nobody sees must cost it nothing.
+
+*Follow* keeps the newest row in sight, and turns itself off when the user scrolls up,
+back on at the bottom; *Pause* holds new entries (and counts them) until resumed.  The
+oldest rows give way beyond the model's bound; a view scrolled up keeps
 showing the same rows meanwhile, and a selected row stays selected.
 """
 
@@ -13,6 +17,7 @@ from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSlider,
@@ -63,6 +68,8 @@ class TrafficView(QWidget):
         self.paused = False
         self.held: deque[Entry] = deque(maxlen=max_rows)
         self.held_count = 0
+        self.unseen: deque[Entry] = deque(maxlen=max_rows)
+        """Entries that came while the view was out of sight, newest last."""
         self.save_dialog: QFileDialog | None = None
         self.off_note = QLabel(INSPECTOR_OFF)
         self.off_note.setWordWrap(True)
@@ -162,15 +169,26 @@ class TrafficView(QWidget):
     # -- entries coming in ---------------------------------------------------------------
 
     def receive(self, entries: list[Entry]) -> None:
-        """A batch from the journal: shown now, or held while paused."""
+        """A batch from the journal: shown now, held while paused, set aside while out of
+        sight."""
         if self.paused:
             self.held.extend(entries)
             self.held_count += len(entries)
             self._show_counts()
             return
+        if not self.isVisible():
+            self.unseen.extend(entries)
+            return
         self.model.append(entries)
         if self.follow.isChecked():
             self.table.scrollToBottom()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.unseen:
+            entries = list(self.unseen)
+            self.unseen.clear()
+            self.receive(entries)
 
     def set_paused(self, paused: bool) -> None:
         """Hold new entries, or show those held and carry on."""
@@ -186,6 +204,7 @@ class TrafficView(QWidget):
 
     def clear(self) -> None:
         self.model.clear()
+        self.unseen.clear()
         self.held.clear()
         self.held_count = 0
         self.details.show_entry(None)

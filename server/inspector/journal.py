@@ -9,11 +9,14 @@ listener, or the caller of ``record_*``: the hub's own ``add_event_*`` return no
 with ``enabled`` off it returns at once, and with ``payloads`` off it keeps metadata only.
 
 Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``),
-``feed`` (``/api/events/feed``), ``subscribe`` (the desktop window), ``event_counts``.
+``feed`` (``/api/events/feed``), ``subscribe`` (a listener called with each new entry),
+``wake_on_next`` (a reader that pulls new entries in batches: the desktop window),
+``event_counts``.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,6 +40,8 @@ from .refusals import RecentRefusals
 from .ring import WeightedRing
 from .stats import EventStats
 from .subscription import DEFAULT_FEED_CAPACITY, Feed, Listener, Listeners, Unsubscribe
+
+logger = logging.getLogger(__name__)
 
 ArgsType = Any  # the event's arguments as python-socketio delivers them: a list or tuple
 
@@ -71,6 +76,7 @@ class Journal:
         self._last_seq = 0
         self._rows = WeightedRing(FIELD_COUNT, max_entries, max_bytes, COST_FIELD)
         self._listeners = Listeners()
+        self._wakers: list[Callable[[], None]] = []
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Journal:
@@ -234,6 +240,13 @@ class Journal:
         self._last_seq = row[SEQ_FIELD]
         if self._listeners.registered:  # an attribute, not __bool__: this is the hot path
             self._listeners.notify(Entry.of(row))
+        if self._wakers:
+            wakers, self._wakers = self._wakers, []
+            for wake in wakers:
+                try:
+                    wake()
+                except Exception:  # a reader's failure must not fail the hub's recording
+                    logger.exception("journal waker %r failed", wake)
 
     def _newest(self) -> Entry:
         return Entry.of(self._rows.newest())
@@ -267,10 +280,23 @@ class Journal:
                 return
             after = page.last_seq
 
+    def entries_after(self, after: int) -> list[Entry]:
+        """Every entry past seq ``after``, oldest first: ``export(after=after)`` in one
+        step, for a reader that takes them all (the desktop's batches)."""
+        make = tuple.__new__
+        return [make(Entry, record)
+                for record in self._rows.all_from(max(0, after + 1 - self.oldest_seq))]
+
     def subscribe(self, listener: Listener, wanted: Filter = MATCH_ALL) -> Unsubscribe:
         """Call ``listener(entry)`` for each new entry matching ``wanted``, on the event loop,
         as it is recorded; returns the function that unsubscribes it."""
         return self._listeners.subscribe(listener, wanted)
+
+    def wake_on_next(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` once, when the next entry is recorded.  A reader that takes new
+        entries in batches (``entries_after``) waits so: recording pays nothing per entry
+        for it, not even building an ``Entry``."""
+        self._wakers.append(wake)
 
     def feed(self, wanted: Filter = MATCH_ALL, capacity: int = DEFAULT_FEED_CAPACITY) -> Feed:
         """New entries matching ``wanted`` as an async iterator (see ``Feed``)."""

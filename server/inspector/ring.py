@@ -97,6 +97,17 @@ class WeightedRing:
         for index in range(first, self._count):
             yield self._record(index)
 
+    def all_from(self, first: int) -> list[list[Any]]:
+        """``records(first)`` in one step, as a list: for a reader that takes every new
+        record at once, a slice per record and no call."""
+        width, slots, end = self.width, self._slots, self.max_records
+        start, stop = self._head + first, self._head + self._count
+        spans = [(start, min(stop, end))]
+        if stop > end:  # the newest wrapped round to the front of the slots
+            spans.append((max(start, end) - end, stop - end))
+        return [slots[at:at + width] for begin, until in spans
+                for at in range(begin * width, until * width, width)]
+
     def newest_first(self) -> Iterator[list[Any]]:
         """The records, newest first (the same caveat as ``records``)."""
         for index in range(self._count - 1, -1, -1):

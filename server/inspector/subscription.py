@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -64,6 +64,19 @@ class Listeners:
                 listener(entry)
             except Exception:
                 logger.exception("journal listener %r failed on entry %d", listener, entry.seq)
+
+
+    def notify_all(self, entries: Sequence[Entry]) -> None:
+        """``notify`` for each of ``entries``, a listener at a time (a batch's readers)."""
+        for listener, wanted in list(self.registered):
+            for entry in entries:
+                if not wanted.matches(entry):
+                    continue
+                try:
+                    listener(entry)
+                except Exception:
+                    logger.exception("journal listener %r failed on entry %d", listener,
+                                     entry.seq)
 
 
 class Feed:

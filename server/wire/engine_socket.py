@@ -19,6 +19,7 @@ from engineio.payload import Payload
 from .background import spawn
 from .checked_websocket import OVERSIZED, too_large
 from .engineio_packets import decode_engineio_payload
+from .websocket_frames import server_frame
 from .websocket_transport import serve_websocket
 
 if TYPE_CHECKING:
@@ -175,9 +176,15 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             interval = self.server.ping_interval + self.server.ping_interval_grace_period
             pkt.data = {**pkt.data, "pingInterval": _ms(interval),
                         "pingTimeout": _ms(self.server.ping_timeout)}
-        elif not self._has_room_for(pkt):
-            return
+        elif ((pkt.packet_type == packet.MESSAGE and self._written_now(pkt))
+              or not self._has_room_for(pkt)):
+            return  # written already, or no room: the session is being dropped
         await super().send(pkt)
+
+    def _written_now(self, pkt: packet.Packet) -> bool:
+        """Whether a message was written straight to the websocket (``send_now``): a
+        lone packet (an ack, an emit to one client) needs no writer task then."""
+        return self._writer is not None and self.send_now(server_frame(pkt.encode()))
 
     def send_now(self, frame: bytes, batch: FrameBatch | None = None) -> bool:
         """Write a packet, prebuilt as the websocket ``frame``, straight to the session's

@@ -89,6 +89,12 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system CPU time so far, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def gaps(ticks: list[float], start: float, end: float) -> dict[str, float | None]:
     """Largest and p99 interval (ms) between the timer's ticks within [start, end]."""
     inside = [t for t in ticks if start <= t <= end]
@@ -178,8 +184,12 @@ def run_server(server: str, plan: dict[str, Any], workdir: Path, churn: bool,
         url = f"http://127.0.0.1:{session.port}"
         if "echo" in scenarios:
             session.command(None, op="ramp", url=url, n=plan["echo_clients"])
+            cpu_before = cpu_seconds(session.server.pid)
             result["echo"] = session.command("echo", op="echo", clients=plan["echo_clients"],
                                              seconds=plan["echo_s"])
+            # What a round trip costs the server, whatever else the machine is running.
+            result["echo"]["cpu_us"] = ((cpu_seconds(session.server.pid) - cpu_before) * 1e6
+                                        / max(1, result["echo"]["roundtrips"]))
             session.command(None, op="close")
         if {"memory", "burst", "paced"} & set(scenarios):
             time.sleep(1)
@@ -314,6 +324,7 @@ ROWS: list[tuple[str, tuple[str, ...], str, bool]] = [
     ("echo, 100 clients: round trips/s", ("echo", "per_s"), "{:,.0f}", True),
     ("echo p50 latency (ms)", ("echo", "p50_ms"), "{:.2f}", False),
     ("echo p99 latency (ms)", ("echo", "p99_ms"), "{:.2f}", False),
+    ("echo: server CPU per round trip (µs)", ("echo", "cpu_us"), "{:.0f}", False),
     ("broadcast burst to 1,000: delivered/s", ("burst", "per_s"), "{:,.0f}", True),
     ("broadcast burst: % delivered", ("burst", "percent"), "{:.1f}", True),
     ("broadcast burst: p99 latency (ms)", ("burst", "p99_ms"), "{:,.0f}", False),
@@ -368,15 +379,19 @@ def medians(rounds: list[dict[str, dict[str, Any]]], servers: list[str]
 PAIRS = {
     # (numerator, denominator): the rows whose ratio is an issue's target
     ("desktop", "headless"): ("echo, 100 clients: round trips/s",
+                              "echo: server CPU per round trip (µs)",
                               "broadcast burst to 1,000: delivered/s",
                               "connect 5,000 clients (s)"),
     ("headless", "headless-off"): ("echo, 100 clients: round trips/s",
+                                   "echo: server CPU per round trip (µs)",
                                    "broadcast burst to 1,000: delivered/s"),
     ("headless", "baseline"): ("echo, 100 clients: round trips/s",
+                               "echo: server CPU per round trip (µs)",
                                "broadcast burst to 1,000: delivered/s",
                                "memory per idle connection (KiB)",
                                "16 ms timer during 5,000 ramp: largest gap (ms)"),
     ("desktop", "baseline-desktop"): ("echo, 100 clients: round trips/s",
+                                      "echo: server CPU per round trip (µs)",
                                       "broadcast burst to 1,000: delivered/s"),
     ("desktop", "headless-asyncio"): ("echo, 100 clients: round trips/s",
                                       "broadcast burst to 1,000: delivered/s"),

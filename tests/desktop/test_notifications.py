@@ -19,7 +19,7 @@ from desktop.coalescer import GATHER_SECONDS, INTERVAL_SECONDS
 from desktop.controller import State
 from desktop.notifications import Notifier
 from desktop.preferences import Notifications, load_notifications
-from server.inspector import Kind
+from server.inspector import Filter, Kind
 from server.runtime.runner import bind_socket
 
 
@@ -146,10 +146,10 @@ def test_refused_clients_are_told_once_per_address_and_reason(qt_run: QtRun) -> 
                     await connect("py", url, "websocket", {"token": "guess"})
             with pytest.raises(ConnectRefused, match="server full"):
                 await connect("js", url, "websocket", {"token": "secret"})
-            journal = app.controller.journal
-            assert journal is not None
-            await wait_until(lambda: sum(e.kind is Kind.REFUSED for e in journal.export()) == 3,
-                             message="three refusals in the journal")
+            refusals = Filter(kind=Kind.REFUSED)
+            # journal_entries: those the window has been handed, each once, in batches.
+            await wait_until(lambda: len(list(app.controller.journal_entries(refusals))) == 3,
+                             message="three refusals handed to the window")
             assert notifier.coalescer.held == 2
             clock.advance(INTERVAL_SECONDS)
             await until_shown(shown, 2)

@@ -1,4 +1,4 @@
-"""The journal's entries reach Qt in batches: what a journal held, then each new entry,
+"""The journal's entries reach Qt in batches: what a journal held, then what is new,
 one signal per batch, handed over in full when following stops."""
 
 from __future__ import annotations
@@ -54,16 +54,37 @@ def test_stopping_hands_over_what_is_pending_and_a_new_journal_replaces_the_old(
     qt_run(scenario())
 
 
-def test_a_bounded_backlog_keeps_the_newest(qt_run: QtRun) -> None:
+def test_a_batch_held_back_loses_only_what_the_journal_evicted(qt_run: QtRun) -> None:
     async def scenario() -> None:
-        journal = Journal()
+        journal = Journal(max_entries=10)
         batches: list[list[Entry]] = []
-        feed = EntryBatches(capacity=10)
+        feed = EntryBatches()
         feed.batch.connect(batches.append)
         feed.follow(journal)
         for number in range(25):
             journal.record_event_in("a", "reading", [number])
         feed.stop_following()
         assert [e.payload for e in batches[0]] == [f"[{n}]" for n in range(15, 25)]
+
+    qt_run(scenario())
+
+
+def test_entries_recorded_by_a_receiver_come_in_the_next_batch(qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        journal = Journal()
+        batches: list[list[Entry]] = []
+        feed = EntryBatches()
+
+        def receive(batch: list[Entry]) -> None:
+            batches.append(batch)
+            if len(batches) == 1:  # as a window's action on an entry may record another
+                journal.record_event_out("answer", [], recipients=1, sid="a")
+
+        feed.batch.connect(receive)
+        feed.follow(journal)
+        journal.record_event_in("a", "question", [])
+        await wait_until(lambda: len(batches) == 2, message="the receiver's own entry")
+        assert [[e.event for e in batch] for batch in batches] == [["question"], ["answer"]]
+        feed.stop_following()
 
     qt_run(scenario())

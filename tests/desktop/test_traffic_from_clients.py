@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QInputDialog
 
 from desktop.app import DesktopApp
 from desktop.connections_model import SID_ROLE
-from server.inspector import Kind
+from server.inspector import Filter, Kind
 
 
 @pytest.fixture(autouse=True)
@@ -44,9 +44,10 @@ async def two_clients(app: DesktopApp, connect) -> tuple[Client, Client]:
     await sensor.emit("reading", {"value": 1})
     await other.emit("reading", {"value": 2})
     await wait_until(lambda: app.model.rowCount() == 2, message="two rows")
-    view = app.window.traffic
-    await wait_until(lambda: sum(e.event == "reading" for e in view.shown_entries()) == 2,
-                     message="both readings in the traffic view")
+    readings = Filter(kind=Kind.EVENT_IN, event="reading")
+    # Handed to the window; the Traffic tab, out of sight, takes them when it is shown.
+    await wait_until(lambda: len(list(app.controller.journal_entries(readings))) == 2,
+                     message="both readings handed to the window")
     return sensor, other
 
 

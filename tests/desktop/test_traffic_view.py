@@ -18,15 +18,23 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QAbstractSlider
 
+from desktop.app import DesktopApp
 from desktop.traffic_model import ENTRY_ROLE, KIND_COLOURS, Column
 from desktop.traffic_view import TrafficView
-from server.inspector import Entry, Kind
+from server.inspector import Entry, Filter, Kind
 
 
 @pytest.fixture(autouse=True)
 def own_config_file(tmp_path, monkeypatch) -> None:
     """Each test its own config file: the app and the hub write to it."""
     monkeypatch.setenv("SOCKETIO_CONFIG_FILE", str(tmp_path / "config.toml"))
+
+
+def traffic_in_front(app: DesktopApp) -> TrafficView:
+    """The window's Traffic tab, brought to the front: out of sight, its table takes no
+    rows."""
+    app.window.tabs.setCurrentWidget(app.window.traffic)
+    return app.window.traffic
 
 
 def shown(view: TrafficView) -> list[Entry]:
@@ -50,7 +58,7 @@ def row_of(view: TrafficView, entry: Entry) -> int:
 def test_entries_appear_as_words_with_colour_and_plain_text(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app(auth_token="secret") as app, real_clients() as connect:
-            view = app.window.traffic
+            view = traffic_in_front(app)
             url = app_url(app)
             sensor = await connect("py", url, "websocket",
                                    {"name": "<b>kitchen</b>", "token": "secret"})
@@ -88,7 +96,7 @@ def test_entries_appear_as_words_with_colour_and_plain_text(qt_run: QtRun) -> No
 def test_filters_narrow_by_client_room_event_kind_and_text(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
-            view = app.window.traffic
+            view = traffic_in_front(app)
             url = app_url(app)
             kitchen = await connect("py", url, "websocket", {"name": "kitchen-sensor"})
             hall = await connect("js", url, "websocket", {"name": "hall-display"})
@@ -125,7 +133,7 @@ def test_filters_narrow_by_client_room_event_kind_and_text(qt_run: QtRun) -> Non
 def test_pause_holds_new_entries_until_resumed(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
-            view = app.window.traffic
+            view = traffic_in_front(app)
             client = await connect("py", app_url(app), "websocket", {"name": "pump"})
             await client.emit("before", 1)
             await wait_for_event(view, "before")
@@ -147,6 +155,39 @@ def test_pause_holds_new_entries_until_resumed(qt_run: QtRun) -> None:
 def top_entry(view: TrafficView) -> Entry:
     """The first row in sight (the table scrolls a row at a time)."""
     return view.proxy.index(view.table.verticalScrollBar().value(), 0).data(ENTRY_ROLE)
+
+
+def test_out_of_sight_the_table_takes_nothing_and_catches_up_when_shown(
+        qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app, real_clients() as connect:
+            view, window = app.window.traffic, app.window
+            assert window.isVisible() and not view.isVisible()  # the Clients tab in front
+            client = await connect("py", app_url(app), "websocket", {"name": "unseen"})
+            readings = Filter(kind=Kind.EVENT_IN, event="reading")
+
+            async def send_and_hand_out(value: int) -> None:
+                await client.emit("reading", {"value": value})
+                await wait_until(
+                    lambda: len(list(app.controller.journal_entries(readings))) == value + 1,
+                    message=f"reading {value} handed to the window")
+
+            for value in range(3):
+                await send_and_hand_out(value)
+            assert view.model.rowCount() == 0
+            traffic_in_front(app)
+            assert [e.payload for e in events_shown(view, "reading")] == [
+                f'[{{"value":{value}}}]' for value in range(3)]
+            assert [e.seq for e in shown(view)] == [
+                e.seq for e in app.controller.journal_entries()]
+            window.tabs.setCurrentIndex(0)  # out of sight again
+            await send_and_hand_out(3)
+            assert len(events_shown(view, "reading")) == 3
+            traffic_in_front(app)
+            assert [e.seq for e in shown(view)] == [
+                e.seq for e in app.controller.journal_entries()]
+
+    qt_run(scenario())
 
 
 def test_trimming_the_oldest_keeps_the_selected_row_and_the_rows_in_sight(
@@ -192,7 +233,7 @@ def test_trimming_the_oldest_keeps_the_selected_row_and_the_rows_in_sight(
 def test_export_writes_the_shown_entries_as_json_lines(qt_run: QtRun, tmp_path) -> None:
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
-            view = app.window.traffic
+            view = traffic_in_front(app)
             client = await connect("py", app_url(app), "websocket", {"name": "logger"})
             await client.emit("log", {"line": "first"})
             await client.emit("other", [1, 2])
@@ -222,7 +263,7 @@ def test_export_writes_the_shown_entries_as_json_lines(qt_run: QtRun, tmp_path) 
 def test_details_show_the_payload_as_a_tree_and_as_text_with_copy(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
-            view = app.window.traffic
+            view = traffic_in_front(app)
             client = await connect("js", app_url(app), "websocket", {"name": "board"})
             payload = {"data": {"readings": [20.5, 21]}, "unit": "°C"}
             await client.emit("telemetry", payload)
@@ -251,7 +292,7 @@ def test_details_show_the_payload_as_a_tree_and_as_text_with_copy(qt_run: QtRun)
 def test_entries_keep_coming_after_a_restart(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
-            view = app.window.traffic
+            view = traffic_in_front(app)
             # A Node client: python-engineio's client, closed by the hub, leaves its write
             # loop waiting out its own timeout (30 s), past the end of the test's loop.
             first = await connect("js", app_url(app), "websocket", {"name": "before"})
@@ -284,6 +325,7 @@ def test_models_pass_qtmodeltester_while_rows_come_and_go(
     async def scenario() -> None:
         async with running_app() as app, real_clients() as connect:
             view = TrafficView(app.controller, max_rows=6)
+            view.show()
             kept.append(view)  # the tester lets go of its signals at its teardown
             view.text_filter.setText("reading")
             client = await connect("py", app_url(app), "websocket", {"name": "tested"})
@@ -303,7 +345,7 @@ def test_models_pass_qtmodeltester_while_rows_come_and_go(
 def test_with_the_inspector_off_the_tab_says_why_it_stays_empty(qt_run: QtRun) -> None:
     async def scenario() -> None:
         async with running_app(inspector=False) as app, real_clients() as connect:
-            view = app.window.traffic
+            view = traffic_in_front(app)
             assert view.off_note.isVisibleTo(view)
             client = await connect("py", app_url(app), "websocket", {"name": "unseen"})
             assert (await client.call("join", "lab"))["ok"]  # answered: the hub serves on

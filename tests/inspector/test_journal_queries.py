@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from server.inspector import Filter, Journal, Kind, QueryError, page_params
+from server.inspector import Entry, Filter, Journal, Kind, QueryError, page_params
 from server.inspector.stats import OTHER, RATE_WINDOW_SECONDS
 
 if TYPE_CHECKING:
@@ -87,6 +87,19 @@ def test_export_yields_every_matching_entry_across_pages(journal: Journal) -> No
     exported = [entry.seq for entry in journal.export(Filter(sid="sid-1"))]
     assert exported == list(range(2, 2501, 2))
     assert len(list(journal.export())) == 2500
+
+
+@pytest.mark.parametrize("size", [7, 2500])
+def test_entries_after_a_seq_are_the_newer_ones_held_in_order(size: int) -> None:
+    journal = Journal(max_entries=size)  # at 7 the ring has wrapped round, mid-slots
+    for number in range(2500):
+        journal.record_event_in(f"sid-{number % 2}", "tick", (number,))
+    newest = list(journal.export())
+    assert [entry.seq for entry in newest] == list(range(2501 - size, 2501))
+    assert journal.entries_after(0) == newest
+    assert journal.entries_after(2496) == newest[-4:]
+    assert [type(entry) for entry in journal.entries_after(2495)] == [Entry] * 5
+    assert journal.entries_after(2500) == []
 
 
 def test_export_stops_at_what_was_held_when_it_started(journal: Journal) -> None:

@@ -8,7 +8,8 @@ import logging
 
 import pytest
 
-from server.inspector import Entry, Filter, Journal, Kind, Skipped
+from server.inspector import MATCH_ALL, Entry, Filter, Journal, Kind, Skipped
+from server.inspector.subscription import Listeners
 
 GUARD = 10.0  # a hang guard only: every wait below ends as soon as its item is there
 
@@ -39,6 +40,51 @@ def test_a_failing_listener_is_logged_and_the_others_still_run(
         entry = journal.record_event_in("sid-a", "message", (1,))
     assert entry is not None and seen == [1] and len(journal) == 1
     assert "journal listener" in caplog.text and "boom" in caplog.text
+
+
+def test_a_batch_reaches_each_listener_filtered_and_a_failing_one_is_logged(
+        journal: Journal, caplog: pytest.LogCaptureFixture) -> None:
+    listeners = Listeners()
+    seen: list[tuple[str, int]] = []
+
+    def broken(entry: Entry) -> None:
+        raise RuntimeError("boom")
+
+    listeners.subscribe(broken, MATCH_ALL)
+    listeners.subscribe(lambda entry: seen.append(("in", entry.seq)), Filter(kind=Kind.EVENT_IN))
+    listeners.subscribe(lambda entry: seen.append(("all", entry.seq)), MATCH_ALL)
+    journal.record_event_in("sid-a", "message", (1,))
+    journal.record_connect("sid-b", client=None, ip="10.0.0.2", transport="polling")
+    journal.record_event_in("sid-b", "message", (2,))
+    with caplog.at_level(logging.ERROR):
+        listeners.notify_all(journal.entries_after(0))
+    assert seen == [("in", 1), ("in", 3), ("all", 1), ("all", 2), ("all", 3)]
+    assert caplog.text.count("journal listener") == 3 and "boom" in caplog.text
+
+
+def test_a_waker_is_called_once_at_the_next_entry(journal: Journal) -> None:
+    woken: list[int] = []
+    journal.record_event_in("sid-a", "message", (0,))
+    journal.wake_on_next(lambda: woken.append(journal.last_seq))
+    assert woken == []
+    journal.record_event_in("sid-a", "message", (1,))
+    journal.record_connect("sid-b", client=None, ip="10.0.0.2", transport="polling")
+    assert woken == [2]  # called at entry 2, and not again
+
+
+def test_a_failing_waker_is_logged_and_recording_goes_on(
+        journal: Journal, caplog: pytest.LogCaptureFixture) -> None:
+    woken: list[int] = []
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    journal.wake_on_next(broken)
+    journal.wake_on_next(lambda: woken.append(journal.last_seq))
+    with caplog.at_level(logging.ERROR):
+        journal.record_event_in("sid-a", "message", (1,))
+    assert woken == [1] and len(journal) == 1
+    assert "journal waker" in caplog.text and "boom" in caplog.text
 
 
 async def test_a_feed_is_woken_by_new_entries(journal: Journal) -> None:

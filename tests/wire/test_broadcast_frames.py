@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import uvicorn
+from engineio import packet as eio_packet
 from helpers.raw_protocol import PATH, WAIT, Polling, WebSocket, open_websocket
 from helpers.support import loopback_settings, running_hub
 from websockets.frames import Frame, Opcode
@@ -98,9 +99,27 @@ async def test_a_client_that_stops_reading_gets_every_broadcast_in_order_later()
 
 
 
-async def test_a_broadcast_does_not_overtake_a_packet_queued_before_it():
-    # A binary attachment is queued for the client's writer, which runs at the next turn
-    # of the loop; the broadcast made before then must reach the client after it.
+async def test_a_message_for_one_client_does_not_overtake_a_packet_queued_before_it():
+    # A message (an ack, an emit) is written at once only while nothing is queued for its
+    # client: a ping queued for the writer, which runs at the next turn, goes first.
+    async with running_hub() as hub:
+        client = await WebSocket.open(hub, auto_pong=False)  # the ping is read, not answered
+        await client.handshake()
+        await client.connect()
+        try:
+            eio_sid = next(iter(hub.sio.eio.sockets))
+            await hub.sio.eio.sockets[eio_sid].send(eio_packet.Packet(eio_packet.PING))
+            await hub.sio.eio.send(eio_sid, '2["news",1]')
+            assert [await client.recv() for _ in range(2)] == ["2", '42["news",1]']
+            await hub.sio.eio.send(eio_sid, '2["news",2]')  # nothing queued now
+            assert await client.recv() == '42["news",2]'
+        finally:
+            await client.close()
+
+
+async def test_a_broadcast_does_not_overtake_a_packet_sent_before_it():
+    # An emit with an attachment is two packets, each written at once or queued for the
+    # client's writer; the broadcast made right after must reach the client after both.
     async with running_hub() as hub:
         client = await _joined(hub.port)
         try:
