@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from server.config import APP_NAME, Settings, config_file_path
 from server.logging_config import ROOT_LOGGERS, install_log_filters, log_loop_error
@@ -39,6 +39,7 @@ from .notices import HIDDEN_TO_TRAY, RUNNING_IN_TRAY, SettingsProblemBox
 from .notifications import Notifier
 from .plots_panel import make_plots_panel
 from .preferences import load_notifications
+from .qt_application import application
 from .settings_dialog import SettingsDialog
 from .single_instance import SingleInstance, instance_name
 from .startup_settings import SettingProblem, option_text
@@ -268,9 +269,7 @@ def run_gui(settings: Settings, problems: Sequence[SettingProblem] = (),
     ``starting``: the first run's "starting…" note, closed once the window is built;
     ``hidden``: started at login, no window.
     """
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName(APP_NAME)
+    app = application()
     app.setQuitOnLastWindowClosed(False)
     QGuiApplication.setWindowIcon(state_icon(State.RUNNING))
 

@@ -8,17 +8,17 @@ shown anyway) this note is up at once and the main window replaces it.
 
 from __future__ import annotations
 
-import sys
-
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 
 from server.config import APP_NAME
+
+from .qt_application import application
 
 
 def show_starting_note() -> QLabel:
     """A small window saying the app is starting; the caller closes it."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     note = QLabel(f"{APP_NAME} is starting…")
     note.setWindowTitle(APP_NAME)
     note.setAlignment(Qt.AlignmentFlag.AlignCenter)

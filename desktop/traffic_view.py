@@ -53,6 +53,13 @@ def write_json_lines(entries: list[Entry], path: Path) -> None:
         file.writelines(entry.to_json() + b"\n" for entry in entries)
 
 
+def counts_text(shown: int, rows: int, *, paused: bool, held: int) -> str:
+    """What the counts label says: the rows the filter shows of those the table holds,
+    and while paused how many new entries wait."""
+    text = f"{shown:,} of {rows:,} shown"
+    return text + f"  ·  paused, {held:,} new" if paused else text
+
+
 class TrafficView(QWidget):
     """Filter bar and controls, the table of entries, and the selected entry's details."""
 
@@ -135,8 +142,11 @@ class TrafficView(QWidget):
         self.export_button.clicked.connect(self.ask_export)
         self.counts = QLabel()
         # A fixed size: a label whose text changes with every batch would otherwise ask
-        # the whole window to lay out and repaint again, twenty times a second.
-        widest = "10,000,000 shown of 10,000,000 entries  ·  paused: 10,000,000 new held"
+        # the whole window to lay out and repaint again, twenty times a second.  Wide
+        # enough for the most rows the model holds, and no wider: this row sets the
+        # window's narrowest width, which must leave room for the composer on a laptop.
+        most = self.model.max_rows
+        widest = counts_text(most, most, paused=True, held=1000 * most)
         metrics = self.counts.fontMetrics()
         self.counts.setFixedSize(metrics.horizontalAdvance(widest) + 8, metrics.height() + 4)
         controls = QHBoxLayout()
@@ -277,11 +287,8 @@ class TrafficView(QWidget):
         bar.setValue(max(0, bar.value() - removed * step))
 
     def _show_counts(self) -> None:
-        shown, held = self.proxy.rowCount(), self.model.rowCount()
-        text = f"{shown:,} shown of {held:,} entries"
-        if self.paused:
-            text += f"  ·  paused: {self.held_count:,} new held"
-        self.counts.setText(text)
+        self.counts.setText(counts_text(self.proxy.rowCount(), self.model.rowCount(),
+                                        paused=self.paused, held=self.held_count))
 
     def _show_inspector_state(self) -> None:
         self.off_note.setVisible(self.controller.state is State.RUNNING

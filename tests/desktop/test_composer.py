@@ -231,3 +231,17 @@ def test_send_waits_for_a_running_server(qt_run: QtRun) -> None:
                 error="the server is not running")
 
     qt_run(scenario())
+
+
+def test_the_window_with_the_composer_docked_fits_a_laptop_screen(qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app:
+            app.composer.show()
+            window = app.window
+            for index in range(window.tabs.count()):  # each tab in front in turn
+                window.tabs.setCurrentIndex(index)
+                needs = window.minimumSizeHint()
+                assert needs.width() <= 1280 and needs.height() <= 720, (
+                    window.tabs.tabText(index), needs)
+
+    qt_run(scenario())

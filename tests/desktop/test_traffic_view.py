@@ -144,7 +144,7 @@ def test_pause_holds_new_entries_until_resumed(qt_run: QtRun) -> None:
             await wait_until(lambda: [e.event for e in view.held].count("during") == 3,
                              message="three entries held")
             assert not events_shown(view, "during")
-            assert f"paused: {view.held_count} new held" in view.counts.text()
+            assert f"paused, {view.held_count} new" in view.counts.text()
             view.pause_button.click()
             assert [e.payload for e in events_shown(view, "during")] == ["[0]", "[1]", "[2]"]
             assert view.held_count == 0 and not view.paused
