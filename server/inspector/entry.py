@@ -1,12 +1,12 @@
 """One journal entry, and how a payload becomes the bounded JSON text an entry keeps.
 
 An entry is built once on the hub's hot path and never changed after.  The journal holds
-its values as plain strings, numbers, booleans and None in the slots of one list (a
-``Row`` each, see ``server.inspector.ring``), so that no object per entry is left for the
-garbage collector to walk; readers get them as an ``Entry`` (one C-level copy, made only
-when an entry is read).  The payload is serialized to JSON once, when recorded (that text
-is both what the journal counts against its byte cap and what the API serves); times stay
-epoch milliseconds until a view formats them.
+its values as a plain tuple of strings, numbers, booleans and None (a ``Row``, see
+``server.inspector.ring``), which the garbage collector soon stops tracking; readers get
+them as an ``Entry`` (one C-level copy, made only when an entry is read).  The payload is
+serialized to JSON once, when recorded (that text is both what the journal counts against
+its byte cap and what the API serves); times stay epoch milliseconds until a view formats
+them.
 
 Strings in an entry are stored as the client sent them (cut to a length, never escaped):
 escaping belongs to the views that show them.
@@ -30,8 +30,8 @@ TEXT_LIMIT = 256
 chooses them, and an entry's size must stay within what the journal counts."""
 
 ENTRY_OVERHEAD = 320
-"""Bytes counted for an entry besides its payload's and texts' characters: its slots in the
-journal's list, its numbers and the string objects' headers, as ``tracemalloc`` measures a
+"""Bytes counted for an entry besides its payload's and texts' characters: its tuple in the
+journal's ring, its numbers and the string objects' headers, as ``tracemalloc`` measures a
 journal of small events (tests/inspector/test_journal_paging.py keeps this honest)."""
 
 
@@ -56,9 +56,13 @@ class Target(enum.StrEnum):
     ALL = "all"  # everyone (but ``skip_sid`` when set: a relay skips its sender)
 
 
+# The plain values rows hold, as constants for the hot path.
+EVENT_IN, EVENT_OUT = Kind.EVENT_IN.value, Kind.EVENT_OUT.value
+TO_SID, TO_ROOM, TO_ALL = Target.SID.value, Target.ROOM.value, Target.ALL.value
+
 Row = Sequence[Any]
-"""An entry's values as the journal holds them: ``Entry``'s fields in order, ``kind`` and
-``target`` as their enums' plain string values."""
+"""An entry's values as the journal holds them, a plain tuple: ``Entry``'s fields in order,
+``kind`` and ``target`` as their enums' plain string values."""
 
 
 class EntryFields(NamedTuple):
@@ -93,7 +97,6 @@ class EntryFields(NamedTuple):
 
 _KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
 _TARGETS: dict[str | None, Target | None] = {None: None, **{t.value: t for t in Target}}
-FIELD_COUNT = len(EntryFields._fields)
 SEQ_FIELD, TIME_FIELD, COST_FIELD = (EntryFields._fields.index(name)
                                      for name in ("seq", "time", "cost"))
 

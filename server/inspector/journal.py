@@ -5,7 +5,7 @@ one entry with the next ``seq`` and evicts the oldest entries while the journal 
 than ``max_entries`` or more than ``max_bytes`` (each entry counts its payload's JSON text,
 its texts and a fixed overhead).  Recording does one ``orjson.dumps`` of the arguments, no
 work per recipient and no formatting, and builds an ``Entry`` only for a reader (a
-listener, or the caller of ``record_*``: the hub's own ``add_event_*`` return nothing);
+listener, or the caller of ``record_*``: the hub's own ``add_event*`` return nothing);
 with ``enabled`` off it returns at once, and with ``payloads`` off it keeps metadata only.
 
 Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``),
@@ -25,14 +25,17 @@ from ..config import Settings
 from .entry import (
     COST_FIELD,
     ENTRY_OVERHEAD,
-    FIELD_COUNT,
+    EVENT_IN,
+    EVENT_OUT,
     SEQ_FIELD,
     TEXT_LIMIT,
     TIME_FIELD,
+    TO_ALL,
+    TO_ROOM,
+    TO_SID,
     Entry,
     Kind,
     Row,
-    Target,
     render_payload,
 )
 from .query import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, Filter, Page, select
@@ -44,10 +47,6 @@ from .subscription import DEFAULT_FEED_CAPACITY, Feed, Listener, Listeners, Unsu
 logger = logging.getLogger(__name__)
 
 ArgsType = Any  # the event's arguments as python-socketio delivers them: a list or tuple
-
-# Rows hold the enums' plain values (see ``Row``), as module constants for the hot path.
-_EVENT_IN, _EVENT_OUT = Kind.EVENT_IN.value, Kind.EVENT_OUT.value
-_TO_SID, _TO_ROOM, _TO_ALL = Target.SID.value, Target.ROOM.value, Target.ALL.value
 
 
 def _cut(text: str | None) -> str | None:
@@ -71,10 +70,11 @@ class Journal:
         self.max_payload = max_payload
         self.refusals = refusals if refusals is not None else RecentRefusals()
         self.stats = EventStats()
+        self._counted_in, self._counted_out = self.stats.incoming, self.stats.outgoing
         self.evicted = 0
         self._clock = clock
         self._last_seq = 0
-        self._rows = WeightedRing(FIELD_COUNT, max_entries, max_bytes, COST_FIELD)
+        self._rows = WeightedRing(max_entries, max_bytes, COST_FIELD)
         self._listeners = Listeners()
         self._wakers: list[Callable[[], None]] = []
 
@@ -134,45 +134,60 @@ class Journal:
         self.add_event_out(event, args, recipients, sid, room, skip_sid, ack, namespace)
         return self._newest()
 
-    # The hub's hot path (``TrafficRecorder``): the same records, with positional arguments
-    # and no entry built for a caller that does not read it.
+    # The same records with positional arguments and no entry built for a caller that does
+    # not read it; the hub's hot path (``TrafficRecorder``) calls ``add_event`` itself.
 
     def add_event_in(self, sid: str, event: str, args: ArgsType, ack: bool,
                      client: str | None, ip: str | None, namespace: str,
                      refused: str | None = None) -> None:
         """``record_event_in``, returning nothing."""
-        if self.enabled:
-            self._event(_EVENT_IN, event, args, namespace, ack, sid, client, ip,
-                        None, None, None, None, refused and refused[:TEXT_LIMIT])
+        self.add_event(EVENT_IN, event, args, namespace, ack, sid, client, ip,
+                       None, None, None, None, refused)
 
     def add_event_out(self, event: str, args: ArgsType, recipients: int, sid: str | None,
                       room: str | None, skip_sid: str | None, ack: bool,
                       namespace: str) -> None:
         """``record_event_out``, returning nothing."""
-        if self.enabled:
-            target = _TO_SID if sid is not None else _TO_ROOM if room is not None else _TO_ALL
-            self._event(_EVENT_OUT, event, args, namespace, ack, sid, None, None,
-                        room and room[:TEXT_LIMIT], recipients, target, skip_sid, None)
+        self.add_event(EVENT_OUT, event, args, namespace, ack, sid, None, None, room,
+                       recipients,
+                       TO_SID if sid is not None else TO_ROOM if room is not None else TO_ALL,
+                       skip_sid, None)
 
-    def _event(self, kind: str, event: str, args: ArgsType, namespace: str, ack: bool,
-               sid: str | None, client: str | None, ip: str | None, room: str | None,
-               recipients: int | None, target: str | None,
-               skip_sid: str | None, reason: str | None) -> None:
-        # One clock read, one serialization, one tuple stored into the ring's slots.
+    def add_event(self, kind: str, event: str, args: ArgsType, namespace: str, ack: bool,
+                  sid: str | None, client: str | None, ip: str | None, room: str | None,
+                  recipients: int | None, target: str | None,
+                  skip_sid: str | None, reason: str | None) -> None:
+        """An event entry from its fields in ``Entry``'s order (``kind``: ``Kind.EVENT_IN`` or
+        ``EVENT_OUT``, and ``target``, as their enums' values; texts are cut here), returning
+        nothing."""
+        if not self.enabled:
+            return
+        # One clock read, one serialization, one tuple kept in the ring, one count: each
+        # step written out here, as this runs for every event in and out.
         event = event[:TEXT_LIMIT]
-        time_ms = int(self._clock() * 1000)
-        payload, truncated, size = (render_payload(args, self.max_payload) if self.payloads
-                                    else (None, False, 0))
-        cost = ENTRY_OVERHEAD + len(event) + (self.max_payload if truncated else size)
+        cost = ENTRY_OVERHEAD + len(event)
+        if self.payloads:
+            payload, truncated, size = render_payload(args, self.max_payload)
+            cost += self.max_payload if truncated else size
+        else:
+            payload, truncated, size = None, False, 0
         if room:
+            room = room[:TEXT_LIMIT]
             cost += len(room)
         if reason:
+            reason = reason[:TEXT_LIMIT]
             cost += len(reason)
         # A bare tuple with Entry's fields in order (a Row; tests/inspector/
         # test_journal_entries.py checks the order).
-        row = (self._last_seq + 1, time_ms, kind, sid, client, ip, namespace, event, room,
-               recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost)
-        self.stats.count(event, kind is _EVENT_IN)
+        row = (self._last_seq + 1, int(self._clock() * 1000), kind, sid, client, ip, namespace,
+               event, room, recipients, payload, ack, reason, target, skip_sid, None,
+               truncated, size, cost)
+        incoming = kind == EVENT_IN
+        totals = self._counted_in if incoming else self._counted_out
+        if event in totals:
+            totals[event] += 1
+        else:
+            self.stats.count(event, incoming)
         self._append(row)
 
     # -- recording: sessions ---------------------------------------------------------
@@ -227,11 +242,11 @@ class Journal:
             return None
         client, namespace, room, reason = _cut(client), _cut(namespace), _cut(room), _cut(reason)
         texts = (client, namespace, room, reason)
-        row = Entry(self._last_seq + 1, int(self._clock() * 1000), kind.value, sid=sid,
-                    client=client, ip=ip, namespace=namespace, room=room, reason=reason,
-                    transport=transport,
-                    cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
-        self._append(row)
+        entry = Entry(self._last_seq + 1, int(self._clock() * 1000), kind.value, sid=sid,
+                      client=client, ip=ip, namespace=namespace, room=room, reason=reason,
+                      transport=transport,
+                      cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
+        self._append(tuple(entry))  # a plain tuple: the collector soon stops tracking it
         return self._newest()
 
     def _append(self, row: Row) -> None:
@@ -281,11 +296,11 @@ class Journal:
             after = page.last_seq
 
     def entries_after(self, after: int) -> list[Entry]:
-        """Every entry past seq ``after``, oldest first: ``export(after=after)`` in one
-        step, for a reader that takes them all (the desktop's batches)."""
+        """Every entry past seq ``after``, oldest first, in one step: for a reader that
+        takes them all (the desktop's batches), where ``export`` pages and filters."""
         make = tuple.__new__
         return [make(Entry, record)
-                for record in self._rows.all_from(max(0, after + 1 - self.oldest_seq))]
+                for record in self._rows.records(max(0, after + 1 - self.oldest_seq))]
 
     def subscribe(self, listener: Listener, wanted: Filter = MATCH_ALL) -> Unsubscribe:
         """Call ``listener(entry)`` for each new entry matching ``wanted``, on the event loop,

@@ -15,6 +15,7 @@ from typing import Any
 from ..config import Settings
 from ..connections import ConnectionManager
 from ..network import client_ip
+from .entry import EVENT_IN, EVENT_OUT, TO_ALL, TO_ROOM, TO_SID
 from .journal import Journal
 
 KICKED = "kicked"
@@ -67,17 +68,22 @@ class TrafficRecorder:
         why the hub refused it (one entry says both what came and why it went no further)."""
         connection = self.manager.get(sid)  # _who() inline: the hot path
         name, ip = (connection.name, connection.client_ip) if connection else (None, None)
-        self.journal.add_event_in(sid, str(data[0]), data[1:], ack, name, ip, namespace,
-                                  refused)
+        self.journal.add_event(EVENT_IN, str(data[0]), data[1:], namespace, ack, sid, name,
+                               ip, None, None, None, None, refused)
 
     def event_out(self, event: str, data: Any, namespace: str, to: Any, skip_sid: Any,
                   ack: bool, recipients: int, to_sid: bool) -> None:
         """The hub emitted ``event`` once, to ``recipients`` clients."""
-        target = to if isinstance(to, str) else None if to is None else ",".join(map(str, to))
-        self.journal.add_event_out(
-            event, event_args(data), recipients, target if to_sid else None,
-            None if to_sid else target, skip_sid if isinstance(skip_sid, str) else None, ack,
-            namespace)
+        if to is None:
+            sid, room, target = None, None, TO_ALL
+        elif to_sid:
+            sid, room, target = to, None, TO_SID
+        else:
+            room = to if isinstance(to, str) else ",".join(map(str, to))
+            sid, target = None, TO_ROOM
+        self.journal.add_event(EVENT_OUT, event, event_args(data), namespace, ack, sid, None,
+                               None, room, recipients, target,
+                               skip_sid if isinstance(skip_sid, str) else None, None)
 
     # -- sessions
 

@@ -18,6 +18,7 @@ from socketio import packet
 
 from server.app import FastJson
 from server.inspector import Journal
+from server.inspector.entry import EVENT_IN, EVENT_OUT, TO_ALL
 
 SID = "Ab3dEf6hIj9kLm2nOp5q"
 DATA = {"temperature": 21.5, "humidity": 40, "device": "esp32-kitchen"}
@@ -28,8 +29,10 @@ def per_record_us(journal: Journal, count: int) -> float:
     relayed = ({"from": SID, "data": DATA},)
     started = time.perf_counter()
     for _ in range(count // 2):  # as the hub's recorder calls it
-        journal.add_event_in(SID, "message", args, False, "kitchen", "192.168.1.20", "/")
-        journal.add_event_out("message", relayed, 12, None, None, SID, False, "/")
+        journal.add_event(EVENT_IN, "message", args, "/", False, SID, "kitchen",
+                          "192.168.1.20", None, None, None, None, None)
+        journal.add_event(EVENT_OUT, "message", relayed, "/", False, None, None, None, None, 12,
+                          TO_ALL, SID, None)
     return (time.perf_counter() - started) / count * 1e6
 
 

@@ -3,6 +3,7 @@ exactly the newest entries that fit, in order, and lets the evicted ones go."""
 
 from __future__ import annotations
 
+import gc
 import weakref
 
 from hypothesis import given
@@ -42,7 +43,7 @@ class Payload:
 
 
 def test_a_record_dropped_for_its_weight_is_let_go() -> None:
-    ring = WeightedRing(width=2, max_records=10, max_weight=5, weight_field=1)
+    ring = WeightedRing(max_records=10, max_weight=5, weight_field=1)
     kept = Payload()
     watch = weakref.ref(kept)
     ring.push((kept, 3))
@@ -50,3 +51,19 @@ def test_a_record_dropped_for_its_weight_is_let_go() -> None:
     assert ring.push((Payload(), 3)) == 1  # over the weight: the first goes
     assert watch() is None
     assert [record[1] for record in ring.records()] == [3] and ring.weight == 3
+
+
+def test_the_entries_held_are_nothing_the_collector_walks() -> None:
+    """Sessions and events alike: after one collection the journal's entries add no
+    object that later collections walk (the journal replaces them at the traffic's rate)."""
+    journal = Journal()
+    gc.collect()
+    before = len(gc.get_objects())
+    for number in range(500):
+        journal.record_connect(f"sid-{number}", client="kitchen", ip="10.0.0.2",
+                               transport="websocket")
+        journal.record_event_in(f"sid-{number}", "reading", ({"t": number},), client="kitchen")
+        journal.record_event_out("reading", ({"t": number},), recipients=3, room="lab")
+    gc.collect()
+    assert len(journal) == 1500
+    assert len(gc.get_objects()) - before < 100
