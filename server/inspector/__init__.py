@@ -17,10 +17,9 @@ Recording (the namespace and the wire layer), each call one entry, a no-op when 
 - ``record_disconnect(sid, reason, ...)``, ``record_dropped(sid, reason, ...)``,
   ``record_join(sid, room, ...)``, ``record_leave(sid, room, ...)``.
 
-Each returns the new ``Entry`` (None when disabled).  ``add_event_in`` and
-``add_event_out`` are the same records with positional arguments, returning nothing, so no
-entry is built; the hub's hot path (``server.inspector.recorder``) calls ``add_event``,
-which takes an event entry's fields in order.
+Each returns the new ``Entry`` (None when disabled).  The hub's hot path
+(``server.inspector.recorder``) calls ``add_event`` instead, which takes an event entry's
+fields in order and returns nothing, so no entry is built.
 
 Reading (the Starlette API and the window):
 

@@ -70,7 +70,6 @@ class Journal:
         self.max_payload = max_payload
         self.refusals = refusals if refusals is not None else RecentRefusals()
         self.stats = EventStats()
-        self._counted_in, self._counted_out = self.stats.incoming, self.stats.outgoing
         self.evicted = 0
         self._clock = clock
         self._last_seq = 0
@@ -120,7 +119,8 @@ class Journal:
         kept as the entry's ``reason``."""
         if not self.enabled:
             return None
-        self.add_event_in(sid, event, args, ack, client, ip, namespace, refused)
+        self.add_event(EVENT_IN, event, args, namespace, ack, sid, client, ip,
+                       None, None, None, None, refused)
         return self._newest()
 
     def record_event_out(self, event: str, args: ArgsType, *, recipients: int,
@@ -131,27 +131,13 @@ class Journal:
         ``room``, or to everyone; ``skip_sid`` is the sender a relay leaves out."""
         if not self.enabled:
             return None
-        self.add_event_out(event, args, recipients, sid, room, skip_sid, ack, namespace)
+        target = TO_SID if sid is not None else TO_ROOM if room is not None else TO_ALL
+        self.add_event(EVENT_OUT, event, args, namespace, ack, sid, None, None, room,
+                       recipients, target, skip_sid, None)
         return self._newest()
 
-    # The same records with positional arguments and no entry built for a caller that does
-    # not read it; the hub's hot path (``TrafficRecorder``) calls ``add_event`` itself.
-
-    def add_event_in(self, sid: str, event: str, args: ArgsType, ack: bool,
-                     client: str | None, ip: str | None, namespace: str,
-                     refused: str | None = None) -> None:
-        """``record_event_in``, returning nothing."""
-        self.add_event(EVENT_IN, event, args, namespace, ack, sid, client, ip,
-                       None, None, None, None, refused)
-
-    def add_event_out(self, event: str, args: ArgsType, recipients: int, sid: str | None,
-                      room: str | None, skip_sid: str | None, ack: bool,
-                      namespace: str) -> None:
-        """``record_event_out``, returning nothing."""
-        self.add_event(EVENT_OUT, event, args, namespace, ack, sid, None, None, room,
-                       recipients,
-                       TO_SID if sid is not None else TO_ROOM if room is not None else TO_ALL,
-                       skip_sid, None)
+    # The hub's hot path (``TrafficRecorder``): the same records with positional
+    # arguments, and no entry built for a caller that does not read it.
 
     def add_event(self, kind: str, event: str, args: ArgsType, namespace: str, ack: bool,
                   sid: str | None, client: str | None, ip: str | None, room: str | None,
@@ -162,8 +148,7 @@ class Journal:
         nothing."""
         if not self.enabled:
             return
-        # One clock read, one serialization, one tuple kept in the ring, one count: each
-        # step written out here, as this runs for every event in and out.
+        # One clock read, one serialization, one tuple kept in the ring, one count.
         event = event[:TEXT_LIMIT]
         cost = ENTRY_OVERHEAD + len(event)
         if self.payloads:
@@ -182,12 +167,7 @@ class Journal:
         row = (self._last_seq + 1, int(self._clock() * 1000), kind, sid, client, ip, namespace,
                event, room, recipients, payload, ack, reason, target, skip_sid, None,
                truncated, size, cost)
-        incoming = kind == EVENT_IN
-        totals = self._counted_in if incoming else self._counted_out
-        if event in totals:
-            totals[event] += 1
-        else:
-            self.stats.count(event, incoming)
+        self.stats.count(event, kind == EVENT_IN)
         self._append(row)
 
     # -- recording: sessions ---------------------------------------------------------
@@ -247,7 +227,7 @@ class Journal:
                       transport=transport,
                       cost=ENTRY_OVERHEAD + sum(len(text) for text in texts if text))
         self._append(tuple(entry))  # a plain tuple: the collector soon stops tracking it
-        return self._newest()
+        return entry
 
     def _append(self, row: Row) -> None:
         # The oldest entries make room, by count and by bytes.

@@ -25,8 +25,7 @@ class EventStats:
         self.max_names = max_names
         self.incoming: dict[str, int] = {}
         self.outgoing: dict[str, int] = {}
-        """The totals by name.  A name already in one may be counted there directly (the
-        journal's hot path does); ``count`` also takes new names, up to ``max_names``."""
+        """The totals by name (``count`` adds to them, new names up to ``max_names``)."""
 
     def count(self, event: str, incoming: bool) -> None:
         totals = self.incoming if incoming else self.outgoing

@@ -57,17 +57,11 @@ class Listeners:
         return unsubscribe
 
     def notify(self, entry: Entry) -> None:
-        for listener, wanted in list(self.registered):
-            if not wanted.matches(entry):
-                continue
-            try:
-                listener(entry)
-            except Exception:
-                logger.exception("journal listener %r failed on entry %d", listener, entry.seq)
-
+        self.notify_all((entry,))
 
     def notify_all(self, entries: Sequence[Entry]) -> None:
-        """``notify`` for each of ``entries``, a listener at a time (a batch's readers)."""
+        """Call each listener with each of ``entries`` that its filter matches, a listener
+        at a time (a batch's readers)."""
         for listener, wanted in list(self.registered):
             for entry in entries:
                 if not wanted.matches(entry):
