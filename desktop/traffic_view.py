@@ -74,9 +74,10 @@ class TrafficView(QWidget):
         self.proxy = TrafficFilter(self.model, self)
         self.paused = False
         self.held: deque[Entry] = deque(maxlen=max_rows)
+        """Entries not in the table yet, newest last: they came while paused or out of
+        sight."""
         self.held_count = 0
-        self.unseen: deque[Entry] = deque(maxlen=max_rows)
-        """Entries that came while the view was out of sight, newest last."""
+        """How many came while paused (more than ``held`` keeps, under a flood)."""
         self.save_dialog: QFileDialog | None = None
         self.off_note = QLabel(INSPECTOR_OFF)
         self.off_note.setWordWrap(True)
@@ -179,15 +180,12 @@ class TrafficView(QWidget):
     # -- entries coming in ---------------------------------------------------------------
 
     def receive(self, entries: list[Entry]) -> None:
-        """A batch from the journal: shown now, held while paused, set aside while out of
-        sight."""
-        if self.paused:
+        """A batch from the journal: shown now, or held while paused or out of sight."""
+        if self.paused or not self.isVisible():
             self.held.extend(entries)
-            self.held_count += len(entries)
-            self._show_counts()
-            return
-        if not self.isVisible():
-            self.unseen.extend(entries)
+            if self.paused:
+                self.held_count += len(entries)
+                self._show_counts()
             return
         self.model.append(entries)
         if self.follow.isChecked():
@@ -195,26 +193,26 @@ class TrafficView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.unseen:
-            entries = list(self.unseen)
-            self.unseen.clear()
-            self.receive(entries)
+        self._show_held()
 
     def set_paused(self, paused: bool) -> None:
         """Hold new entries, or show those held and carry on."""
         self.paused = paused
         self.pause_button.setChecked(paused)
         self.pause_button.setText("Resume" if paused else "Pause")
-        if not paused and self.held:
+        if not paused:
+            self.held_count = 0
+            self._show_held()
+        self._show_counts()
+
+    def _show_held(self) -> None:
+        if self.held and not self.paused and self.isVisible():
             held = list(self.held)
             self.held.clear()
-            self.held_count = 0
             self.receive(held)
-        self._show_counts()
 
     def clear(self) -> None:
         self.model.clear()
-        self.unseen.clear()
         self.held.clear()
         self.held_count = 0
         self.details.show_entry(None)
