@@ -35,14 +35,6 @@ def disconnect_reason(reason: Any) -> str:
     return DISCONNECT_REASONS.get(text, text)
 
 
-def event_args(data: Any) -> list[Any]:
-    """An emit's ``data`` as the list of arguments the clients receive (python-socketio's
-    rule: a tuple is several arguments, None none)."""
-    if isinstance(data, tuple):
-        return list(data)
-    return [] if data is None else [data]
-
-
 class TrafficRecorder:
     """Records into ``journal``, naming clients from ``manager`` (the hub's registry)."""
 
@@ -81,7 +73,10 @@ class TrafficRecorder:
         else:
             room = to if isinstance(to, str) else ",".join(map(str, to))
             sid, target = None, TO_ROOM
-        self.journal.add_event(EVENT_OUT, event, event_args(data), namespace, ack, sid, None,
+        # The arguments the clients receive, by python-socketio's rule: a tuple is several
+        # arguments, None none.  (orjson writes a tuple as a JSON array.)
+        args = data if isinstance(data, tuple) else () if data is None else (data,)
+        self.journal.add_event(EVENT_OUT, event, args, namespace, ack, sid, None,
                                None, room, recipients, target,
                                skip_sid if isinstance(skip_sid, str) else None, None)
 
