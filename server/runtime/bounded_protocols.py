@@ -129,6 +129,18 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         del self.request, self.response
         super().start_keepalive()
 
+    def shutdown(self) -> None:
+        """uvicorn's, but a connection already closing by the client's doing only stops its
+        keepalive: the client's close frame was answered and the connection ends on the loop's next
+        turn.  uvicorn would send a close of its own, which websockets refuses
+        (``InvalidState``), and that error ended uvicorn's shutdown of every other
+        connection with it (clients that close just as the hub stops: the benchmark's
+        end)."""
+        if not self.close_sent and self.transport.is_closing():
+            self.stop_keepalive()
+            return
+        super().shutdown()
+
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         config = self.config

@@ -10,8 +10,10 @@ import httpx
 from helpers.clients import PyClient
 from helpers.raw_protocol import Polling, WebSocket
 from helpers.support import HANG_GUARD, hub_url, running_hub, wait_until
+from websockets.frames import Close, Frame, Opcode
 
 from server.logging_config import LOGGER_NAME
+from server.runtime.bounded_protocols import BoundedWebSocketProtocol
 
 
 async def test_a_handler_that_raises_is_logged_and_the_hub_serves_on(hub, caplog):
@@ -168,3 +170,29 @@ async def test_a_stop_sends_each_client_its_close_packet():
             await websocket.wait_closed()
             assert websocket.frames.get_nowait() == "1"
         await polling.http.aclose()
+
+
+async def test_a_stop_as_a_client_closes_its_websocket_stops_every_connection(caplog):
+    """The client's close frame arrives in the same turn of the loop as the stop: the
+    connection is closing, not yet gone.  uvicorn's shutdown sent a close of its own,
+    websockets refused it (InvalidState), and the error ended the shutdown of the other
+    connections ("uvicorn failed while stopping")."""
+    async with running_hub() as hub:
+        closing, other = await WebSocket.open(hub), await WebSocket.open(hub)
+        for websocket in (closing, other):
+            await websocket.handshake()
+            await websocket.connect()
+        server_state = hub._uvicorn.server_state  # type: ignore[union-attr]
+        protocols = [p for p in server_state.connections
+                     if isinstance(p, BoundedWebSocketProtocol)]
+        assert len(protocols) == 2
+        close = Frame(Opcode.CLOSE, Close(1000, "bye").serialize())
+        protocols[0].data_received(close.serialize(mask=True, extensions=[]))
+        with caplog.at_level(logging.ERROR):
+            for protocol in protocols:  # what uvicorn's shutdown does first
+                protocol.shutdown()
+            await hub.stop()
+        assert "failed while stopping" not in caplog.text
+        for websocket in (closing, other):
+            await websocket.wait_closed()
+        assert hub.manager.count() == 0
