@@ -5,8 +5,8 @@
         [--scenarios echo,memory,burst,paced,big] [--baseline DIR]
     python tests/benchmarks/run.py --traffic [--traffic-seconds 60]
 
-Each round runs every server in turn (A B C D, A B C D, ...), each through sessions with
-a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000 clients,
+Each round runs every server in turn, each round starting one server later (A B C, B C A,
+C A B, ...), each through sessions with a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000 clients,
 memory per idle connection, a broadcast of 200 messages to those 1,000 clients in a burst
 and then paced at 10/s, and the time from SIGTERM to the process's exit with 1,000
 clients connected; (2) a ramp to 5,000 clients; (3) in the first round only, churn:
@@ -498,7 +498,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         for number in range(1, args.rounds + 1):
             this_round: dict[str, dict[str, Any]] = {}
-            for server in servers:
+            # Each round starts one server later: no server always runs first (after the
+            # previous round's last) or last, so the order's effect spreads over all.
+            turn = (number - 1) % len(servers)
+            for server in servers[turn:] + servers[:turn]:
                 print(f"round {number}: {server}", file=sys.stderr, flush=True)
                 try:
                     this_round[server] = (
