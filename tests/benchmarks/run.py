@@ -6,14 +6,14 @@
     python tests/benchmarks/run.py --traffic [--traffic-seconds 60]
 
 Each round runs every server in turn, each round starting one server later (A B C, B C A,
-C A B, ...), each through sessions with a fresh server process: (1) echo with 100 clients for 10 s, a ramp to 1,000 clients,
-memory per idle connection, a broadcast of 200 messages to those 1,000 clients in a burst
-and then paced at 10/s, and the time from SIGTERM to the process's exit with 1,000
-clients connected; (2) a ramp to 5,000 clients; (3) in the first round only, churn:
-rounds of thousands of clients that connect and leave again, one in four dropping its
-TCP connection without a close, with the server's RSS after each round (it must stay
-flat: closed sessions must not pile up as garbage).  Every server runs a 16 ms timer
-(the desktop a QTimer); its largest and p99 gap are taken within each scenario.
+C A B, ...), each through sessions with a fresh server process: (1) echo with 100 clients
+for 10 s, a ramp to 1,000 clients, memory per idle connection, a broadcast of 200 messages
+to those 1,000 clients in a burst and then paced at 10/s, and the time from SIGTERM to the
+process's exit with 1,000 clients connected; (2) a ramp to 5,000 clients; (3) in the first
+round only, churn: rounds of thousands of clients that connect and leave again, one in
+four dropping its TCP connection without a close, with the server's RSS after each round
+(it must stay flat: closed sessions must not pile up as garbage).  Every server runs a
+16 ms timer (the desktop a QTimer); its largest and p99 gap are taken within each scenario.
 Medians over the rounds, with ratios to the reference Node server, are written to
 results/<date>.json and results/<date>.md.  127.0.0.1 only; every wait is bounded.
 
