@@ -41,6 +41,7 @@ from .composer_targets import TargetPicker, api_target
 from .connections_model import ConnectionsModel
 from .controller import HubController
 from .saved_messages import Message, MessageError, SavedMessages
+from .shortcut_over_text import ShortcutOverText
 from .window import MainWindow
 
 DEFAULT_ACK_SECONDS = 5.0
@@ -369,4 +370,5 @@ def install_composer(window: MainWindow) -> ComposerDock:
     dock.hide()
     window.composeRequested.connect(dock.compose_for)
     _view_menu(window).addAction(dock.toggleViewAction())
+    ShortcutOverText(window, dock.toggleViewAction().shortcut())
     return dock

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +16,10 @@ import pytest
 from helpers.clients import PyClient, real_clients
 from helpers.desktop_support import QtRun, app_url, running_app
 from helpers.support import wait_until
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit
 
 from desktop.app import DesktopApp
 from desktop.composer import Composer
@@ -245,3 +253,47 @@ def test_the_window_with_the_composer_docked_fits_a_laptop_screen(qt_run: QtRun)
                     window.tabs.tabText(index), needs)
 
     qt_run(scenario())
+
+
+def test_ctrl_e_opens_and_closes_the_composer_from_any_text_field(qt_run: QtRun) -> None:
+    """Qt's text fields take Ctrl+E as "end of line" on Linux's platforms (not on the
+    offscreen one); the composer's shortcut must still work with the keyboard in one (the
+    traffic filter, the composer's own).  Run on X11 by the test below."""
+    if QGuiApplication.platformName() != "xcb":
+        pytest.skip("only X11's key bindings claim Ctrl+E for the text fields")
+
+    async def scenario() -> None:
+        async with running_app() as app:
+            window, dock = app.window, app.composer
+            window.activateWindow()
+            await wait_until(window.isActiveWindow, message="the window active")
+            assert dock.isHidden()
+            [filter_field, *_] = [field for field in window.findChildren(QLineEdit)
+                                  if field.isVisible()]
+            filter_field.setFocus()
+            QTest.keyClick(filter_field, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+            assert dock.isVisibleTo(window)
+            for field in (dock.composer.event_name, dock.composer.args):
+                field.setFocus()
+                QTest.keyClick(field, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+                assert dock.isHidden()
+                dock.show()
+            dock.composer.event_name.setText("abc")
+            dock.composer.event_name.setCursorPosition(0)
+            QTest.keyClick(dock.composer.event_name, Qt.Key.Key_End)  # End still ends the line
+            assert dock.composer.event_name.cursorPosition() == 3
+
+    qt_run(scenario())
+
+
+def test_ctrl_e_on_x11() -> None:
+    """The test above where the key bindings claim Ctrl+E: Qt's xcb platform on Xvfb, in a
+    process of its own (a process has one Qt platform)."""
+    xvfb_run = shutil.which("xvfb-run")
+    if xvfb_run is None:
+        pytest.skip("needs Xvfb (scripts/bootstrap.sh installs it)")
+    test = f"{__file__}::test_ctrl_e_opens_and_closes_the_composer_from_any_text_field"
+    run = subprocess.run([xvfb_run, "-a", sys.executable, "-m", "pytest", test, "-q", "-rs",
+                          "-p", "no:cacheprovider"], env={**os.environ, "QT_QPA_PLATFORM": "xcb"},
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
