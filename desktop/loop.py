@@ -48,6 +48,7 @@ from server.runtime.event_loop import HubSelectorEventLoop
 from .reading_transport import LazyPauseTransport
 
 _Ts = TypeVarTuple("_Ts")
+_new_handle = object.__new__  # a Handle without its __init__ (see HubEventLoop.call_soon)
 _SOCKET_ACTIVATED = QEvent.Type.SockAct
 # asyncio's thresholds for rebuilding a heap full of cancelled timers.
 _MIN_CANCELLED_TIMERS_TO_CLEAN = 100
@@ -106,6 +107,8 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
     _ready: collections.deque[asyncio.Handle]
     _scheduled: list[asyncio.TimerHandle]
     _timer_cancelled_count: int
+    _closed: bool
+    _debug: bool
 
     def __init__(self, app: QCoreApplication) -> None:
         self._waker = _Waker(self._run_batch)
@@ -131,9 +134,25 @@ class HubEventLoop(qasync._QEventLoop, HubSelectorEventLoop):  # type: ignore[mi
 
     def call_soon(self, callback: Callable[[*_Ts], object], *args: *_Ts,
                   context: contextvars.Context | None = None) -> asyncio.Handle:
-        self._check_closed()
-        handle = asyncio.Handle(callback, args, self, context)
-        self._ready.append(handle)
+        """asyncio's ``call_soon``, which every resolved future and woken task goes
+        through, without its three Python calls (``_check_closed``, ``Handle.__init__``
+        and the ``get_debug`` it makes): the handle's fields are filled in here.  In debug
+        mode, asyncio's own, with its checks and the handle's creation traceback."""
+        if self._debug:
+            handle = asyncio.BaseEventLoop.call_soon(self, callback, *args, context=context)
+        elif self._closed:
+            raise RuntimeError("Event loop is closed")
+        else:
+            handle = _new_handle(asyncio.Handle)
+            handle._callback = callback  # type: ignore[attr-defined]  # asyncio's private fields
+            handle._args = args
+            handle._loop = self  # type: ignore[attr-defined]  # asyncio private, untyped
+            handle._context = (  # type: ignore[attr-defined]  # asyncio private, untyped
+                contextvars.copy_context() if context is None else context)
+            handle._cancelled = False
+            handle._repr = None  # type: ignore[attr-defined]  # asyncio private, untyped
+            handle._source_traceback = None  # type: ignore[attr-defined]  # asyncio private, untyped
+            self._ready.append(handle)
         if not self._wake_posted:
             self._post_wake()
         return handle

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import os
+from selectors import EVENT_READ, EVENT_WRITE
 from typing import Any
 
 
@@ -34,8 +35,23 @@ class HubSelectorEventLoop(asyncio.SelectorEventLoop):
     """
 
     def _process_events(self, event_list: list[Any]) -> None:
+        """The due timers, then the handles of the ready sockets, onto the ready queue:
+        asyncio's ``_process_events`` with its ``_add_callback`` call per ready socket
+        written inline, as it runs for every packet."""
         self._queue_due_timers()
-        super()._process_events(event_list)  # type: ignore[misc]
+        ready = self._ready  # type: ignore[attr-defined]  # asyncio private, untyped
+        for key, mask in event_list:
+            reader, writer = key.data
+            if mask & EVENT_READ and reader is not None:
+                if reader._cancelled:
+                    self._remove_reader(key.fileobj)  # type: ignore[attr-defined]  # asyncio private, untyped
+                else:
+                    ready.append(reader)
+            if mask & EVENT_WRITE and writer is not None:
+                if writer._cancelled:
+                    self._remove_writer(key.fileobj)  # type: ignore[attr-defined]  # asyncio private, untyped
+                else:
+                    ready.append(writer)
 
     def _queue_due_timers(self) -> None:
         """Move the due timers from the heap to the front of the ready queue, earliest

@@ -8,6 +8,7 @@ one difference, due timers first, is tested against it too.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import socket
 import sys
 import threading
@@ -60,6 +61,37 @@ def test_call_soon_runs_in_order_and_new_callbacks_wait_for_the_next_batch(loop)
 
     run(loop, main)
     assert order == ["first", "second", "scheduled by first"]
+
+
+def test_call_soon_keeps_the_context_and_the_debug_checks(loop):
+    """The handle runs in the context given, else in a copy of the caller's; in debug
+    mode a coroutine is refused and the handle notes where it was made; a closed loop
+    refuses any callback."""
+    name: contextvars.ContextVar[str] = contextvars.ContextVar("name", default="unset")
+    seen: list[str] = []
+    given = contextvars.copy_context()
+    given.run(name.set, "given")
+
+    async def main() -> None:
+        name.set("caller")
+        loop.call_soon(lambda: seen.append(name.get()))
+        loop.call_soon(lambda: seen.append(name.get()), context=given)
+        await asyncio.sleep(0)
+        loop.set_debug(True)
+        try:
+            handle = loop.call_soon(seen.append, "debug")
+            assert handle._source_traceback  # type: ignore[attr-defined]  # asyncio's private field
+            with pytest.raises(TypeError):
+                loop.call_soon(asyncio.sleep)  # type: ignore[arg-type]  # the misuse tested
+        finally:
+            loop.set_debug(False)
+        await asyncio.sleep(0)
+
+    run(loop, main)
+    assert seen == ["caller", "given", "debug"]
+    loop.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        loop.call_soon(seen.append, "after close")
 
 
 def test_call_later_and_call_at_run_by_deadline(loop):
