@@ -69,7 +69,15 @@ class WeightedRing:
     def records(self, first: int = 0) -> Iterator[Sequence[Any]]:
         """The records from the ``first``-th oldest on, oldest first.  Iterate it before
         the next ``push`` (a deque refuses to go on after a change)."""
-        return islice(self._records, first, None)
+        records = self._records
+        wanted = len(records) - first
+        if 0 < wanted < first:
+            # Nearer the newest end, as a reader's new entries are: taken from there, not
+            # walked to past ``first`` older ones.
+            newest = list(islice(reversed(records), wanted))
+            newest.reverse()
+            return iter(newest)
+        return islice(records, first, None)
 
     def newest_first(self) -> Iterator[Sequence[Any]]:
         """The records, newest first (the same caveat as ``records``)."""

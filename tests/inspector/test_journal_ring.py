@@ -67,3 +67,15 @@ def test_the_entries_held_are_nothing_the_collector_walks() -> None:
     gc.collect()
     assert len(journal) == 1500
     assert len(gc.get_objects()) - before < 100
+
+
+@given(st.integers(1, 8), st.integers(0, 20))
+def test_records_from_any_position_are_the_held_ones_oldest_first(max_records: int,
+                                                                  pushed: int) -> None:
+    """Taken from the oldest end or, past the middle, from the newest: the same records."""
+    ring = WeightedRing(max_records, max_weight=10**9, weight_field=1)
+    for number in range(pushed):
+        ring.push((number, 1))
+    held = [(number, 1) for number in range(max(0, pushed - max_records), pushed)]
+    for first in range(len(held) + 2):
+        assert list(ring.records(first)) == held[first:]
