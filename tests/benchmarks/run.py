@@ -378,6 +378,9 @@ def medians(rounds: list[dict[str, dict[str, Any]]], servers: list[str]
 
 PAIRS = {
     # (numerator, denominator): the rows whose ratio is an issue's target
+    ("headless", "reference"): ("echo, 100 clients: round trips/s",
+                                "echo: server CPU per round trip (µs)",
+                                "broadcast burst to 1,000: delivered/s"),
     ("desktop", "headless"): ("echo, 100 clients: round trips/s",
                               "echo: server CPU per round trip (µs)",
                               "broadcast burst to 1,000: delivered/s",
@@ -398,9 +401,11 @@ PAIRS = {
     ("headless-asyncio", "headless"): ("echo, 100 clients: round trips/s",
                                        "broadcast burst to 1,000: delivered/s"),
 }
-"""The shared loop's cost (desktop ÷ headless), the inspector's (on ÷ off), a change's
-(headless ÷ baseline, desktop ÷ baseline-desktop), and what uvloop buys (the desktop and
-the headless hub against the headless hub on asyncio's loop, the desktop's base)."""
+"""The headless hub against Node within each round (Node's own speed moved by half between
+rounds on a shared machine), the shared loop's cost (desktop ÷ headless), the inspector's
+(on ÷ off), a change's (headless ÷ baseline, desktop ÷ baseline-desktop), and what uvloop
+buys (the desktop and the headless hub against the headless hub on asyncio's loop, the
+desktop's base)."""
 
 
 def paired_ratios(rounds: list[dict[str, dict[str, Any]]], first: str, second: str,
