@@ -17,13 +17,15 @@ Repeated, it agrees within a fraction of a per cent.
 
 Instructions are not time (a cache miss costs more than an add, and valgrind runs the
 servers 50 times slower, so they batch less than at full speed), so this complements the
-benchmark; it does not replace it.  127.0.0.1 only; every wait is bounded.
+benchmark; it does not replace it.  The table goes to results/<date>-instructions.md.
+127.0.0.1 only; every wait is bounded.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import shutil
 import signal
@@ -35,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import socketio
-from run import HERE, ROOT, free_port
+from run import HERE, RESULTS, ROOT, free_port
 
 CLIENTS = 4
 WARM_ROUND_TRIPS = 200  # per client, in both runs: connections made, caches and journal warm
@@ -128,11 +130,16 @@ def main() -> None:
                                         args.round_trips, Path(workdir))
                  for server in servers}
     first = servers[0]
-    print(f"Instructions per echo round trip ({args.round_trips:,} round trips from "
-          f"{CLIENTS} websocket clients, cachegrind); ratio to {first}:\n")
-    print("| server | instructions per round trip | ratio |\n|---|---|---|")
-    for server, cost in costs.items():
-        print(f"| {server} | {cost:,.0f} | {cost / costs[first]:.3f}x |")
+    lines = [f"Instructions per echo round trip of {dt.date.today().isoformat()} "
+             f"({args.round_trips:,} round trips from {CLIENTS} websocket clients, "
+             f"cachegrind); ratio to {first}:", "",
+             "| server | instructions per round trip | ratio |", "|---|---|---|",
+             *(f"| {server} | {cost:,.0f} | {cost / costs[first]:.3f}x |"
+               for server, cost in costs.items())]
+    text = "\n".join(lines) + "\n"
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{dt.date.today().isoformat()}-instructions.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":
