@@ -7,6 +7,7 @@ addresses, so no caller can fall back to zeroconf's default of every interface.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 from collections.abc import Sequence
@@ -85,7 +86,10 @@ async def open_zeroconf(interfaces: Sequence[str]) -> AsyncZeroconf:
     aiozc = AsyncZeroconf(zc=Zeroconf(interfaces=addresses, ip_version=_ip_version(addresses),
                                       use_asyncio=True))
     try:
-        await aiozc.zeroconf.async_wait_for_start()
+        # Shielded: a cancel while waiting here (the hub stopped as it started) would
+        # cancel zeroconf's own start, and its close, which waits for that start, then
+        # gave up with the sockets still open.
+        await asyncio.shield(aiozc.zeroconf.async_wait_for_start())
         if not aiozc.zeroconf.engine.senders:
             raise MulticastUnavailable(f"cannot send multicast on {', '.join(addresses)}")
     except BaseException:

@@ -6,10 +6,13 @@ to a real interface.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
+import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from helpers.clients import ConnectClient
@@ -150,3 +153,30 @@ async def test_a_responder_holding_port_5353_turns_discovery_off_without_raising
     error = await _failed_with_one_warning(Advertiser("hub", auth_required=False),
                                            LOOPBACK_ONLY, caplog)
     assert "5353" in error
+
+
+def sockets_on_mdns_port() -> int:
+    """UDP sockets of this process bound to port 5353 (zeroconf binds 0.0.0.0:5353)."""
+    inodes = {int(line.split()[9]) for line in Path("/proc/net/udp").read_text().splitlines()[1:]
+              if line.split()[1].endswith(":14E9")}  # 0x14E9 = 5353
+    held = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        held += target.startswith("socket:[") and int(target[8:-1]) in inodes
+    return held
+
+
+async def test_a_stop_as_the_announcement_starts_closes_its_sockets() -> None:
+    """Stopped in the turn after start (a restart right after launch): the cancel reached
+    zeroconf's own start, its close waited for that start and gave up, and the process
+    kept port 5353 open for good (a later test then saw "another responder")."""
+    before = sockets_on_mdns_port()
+    advertiser = Advertiser(unique_name("hub"), auth_required=False)
+    advertiser.start(LOOPBACK_ONLY, 9)
+    await asyncio.sleep(0)  # the announcement's task is opening zeroconf
+    await advertiser.stop()
+    assert advertiser.state is AdvertiserState.STOPPED
+    assert sockets_on_mdns_port() == before
