@@ -168,28 +168,17 @@ def render_payload(args: Any, limit: int) -> tuple[str, bool, int]:
     make the journal many times larger than it counts.
     """
     try:
-        text = orjson.dumps(args, default=render_binary)
+        text = orjson.dumps(args, default=_render_binary)
     except TypeError:
-        text = plain_json(args)
-    return cut_payload(text, limit)
-
-
-def cut_payload(text: bytes, limit: int) -> tuple[str, bool, int]:
-    """``render_payload`` of the arguments whose whole JSON text is ``text``."""
+        # What orjson refuses: integers past 64 bits, non-string keys, unknown objects.
+        text = json.dumps(_plain(args), ensure_ascii=False, allow_nan=False).encode()
     size = len(text)
     if size <= limit:
         return text.decode(), False, size
     return text[:limit].decode("utf-8", "ignore"), True, size
 
 
-def plain_json(args: Any) -> bytes:
-    """What orjson refuses (integers past 64 bits, non-string keys, unknown objects) as
-    the standard library writes it, reduced to valid JSON."""
-    return json.dumps(_plain(args), ensure_ascii=False, allow_nan=False).encode()
-
-
-def render_binary(value: Any) -> Any:
-    """orjson's ``default`` for binary attachments: their size and first bytes."""
+def _render_binary(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         data = bytes(value)
         return {"bytes": len(data), "hex": data[:BINARY_HEAD_BYTES].hex()}
@@ -209,5 +198,5 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, bytes | bytearray | memoryview):
-        return render_binary(value)
+        return _render_binary(value)
     return repr(value)

@@ -21,8 +21,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import orjson
-
 from ..config import Settings
 from .entry import (
     COST_FIELD,
@@ -38,9 +36,7 @@ from .entry import (
     Entry,
     Kind,
     Row,
-    cut_payload,
-    plain_json,
-    render_binary,
+    render_payload,
 )
 from .query import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, Filter, Page, select
 from .refusals import RecentRefusals
@@ -152,24 +148,13 @@ class Journal:
         nothing."""
         if not self.enabled:
             return
-        # One frame for the whole entry: on the hub's hot path each Python call costs about
-        # what the serialization does.  One clock read, one serialization, one tuple kept
-        # in the ring, one count.
+        # One clock read, one serialization, one tuple kept in the ring, one count.
         if len(event) > TEXT_LIMIT:
             event = event[:TEXT_LIMIT]
         cost = ENTRY_OVERHEAD + len(event)
         if self.payloads:
-            try:
-                text = orjson.dumps(args, default=render_binary)
-            except TypeError:
-                text = plain_json(args)
-            size = len(text)
-            if size <= self.max_payload:
-                payload, truncated = text.decode(), False
-                cost += size
-            else:
-                payload, truncated, size = cut_payload(text, self.max_payload)
-                cost += self.max_payload
+            payload, truncated, size = render_payload(args, self.max_payload)
+            cost += self.max_payload if truncated else size
         else:
             payload, truncated, size = None, False, 0
         if room:
@@ -185,12 +170,7 @@ class Journal:
                recipients, payload, ack, reason, target, skip_sid, None, truncated, size, cost)
         self._last_seq = seq
         self.evicted += self._rows.push(row)
-        totals = self.stats.incoming if kind == EVENT_IN else self.stats.outgoing
-        total = totals.get(event)
-        if total is not None:  # EventStats.count's common case, without the call
-            totals[event] = total + 1
-        else:
-            self.stats.count(event, kind == EVENT_IN)
+        self.stats.count(event, kind == EVENT_IN)
         if self._listeners.registered or self._wakers:
             self._tell_readers(row)
 

@@ -23,12 +23,10 @@ class EventStats:
 
     def __init__(self, max_names: int = DEFAULT_MAX_NAMES) -> None:
         self.max_names = max_names
-        self.incoming: dict[str, int] = {}
-        self.outgoing: dict[str, int] = {}
-        """The totals by name (``count`` adds to them, new names up to ``max_names``)."""
+        self._totals: tuple[dict[str, int], dict[str, int]] = ({}, {})  # out, in
 
     def count(self, event: str, incoming: bool) -> None:
-        totals = self.incoming if incoming else self.outgoing
+        totals = self._totals[incoming]
         total = totals.get(event)
         if total is not None:
             totals[event] = total + 1
@@ -44,7 +42,7 @@ class EventStats:
         Rates are means over the last RATE_WINDOW_SECONDS, counted in ``newest_first`` (the
         journal's entries, newest first), or over the part of that window the journal still
         holds (``held_since_ms``: the oldest entry's time if any were evicted, else 0)."""
-        outgoing, incoming = self.outgoing, self.incoming
+        outgoing, incoming = self._totals
         names = incoming.keys() | outgoing.keys()
         recent: tuple[dict[str, int], dict[str, int]] = ({}, {})
         start = max(now_ms - RATE_WINDOW_SECONDS * 1000, held_since_ms)

@@ -104,13 +104,8 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
             space, target = namespace or "/", to or room
             members = (self.manager.rooms.get(space, _NO_ROOMS).get(target)
                        if isinstance(target, str) else None)
-            if members is None:
-                recipients, to_sid = self.recipient_count(space, target, skip_sid), False
-            elif isinstance(skip_sid, list):
-                recipients, to_sid = self._reach(members, target, skip_sid)
-            else:  # _reach()'s common case without the call (the hot path): a relay
-                keys = members.keys()
-                recipients, to_sid = len(keys) - (skip_sid in keys), target in keys
+            recipients, to_sid = (self._reach(members, target, skip_sid) if members is not None
+                                  else (self.recipient_count(space, target, skip_sid), False))
             recorder.event_out(event, data, space, target, skip_sid, callback is not None,
                                recipients, to_sid)
         await super().emit(event, data, to=to, room=room, skip_sid=skip_sid,
