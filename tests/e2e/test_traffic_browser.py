@@ -100,6 +100,19 @@ async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, b
     await expect(journal(page).last).to_contain_text(f"[{drawn + 200}]")
 
 
+async def test_a_long_payload_wraps_inside_the_journal(hub, clients, browser):
+    """JSON has few spaces: an entry's details must break anywhere, or one long payload
+    widens the table past its card and hides the end of every row."""
+    page = await open_traffic(browser, hub_url(hub), viewport={"width": 1280, "height": 820})
+    sensor = await clients("py", hub_url(hub), "websocket", {"name": "probe"})
+    await sensor.emit("reading", {"samples": list(range(60))})
+    row = events_named(page, "reading")
+    await expect(row.locator("td[data-label='Details']")).to_contain_text("[0,1,2,3,4,")
+    wrap = page.locator(".journal-wrap")
+    overflow = await wrap.evaluate("element => element.scrollWidth - element.clientWidth")
+    assert overflow <= 0, f"the journal scrolls sideways by {overflow} px"
+
+
 async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
     dialogs: list[str] = []
     page = await open_traffic(browser, hub_url(hub), dialogs)
