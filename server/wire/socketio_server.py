@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import engineio
 import socketio
@@ -17,6 +17,7 @@ from .background import spawn
 from .engine_server import HubEngineServer
 from .engine_socket import HubEngineSocket
 from .handler_arity import arity_error
+from .log_window import LogWindow
 from .pending_sessions import PendingSessions
 from .recording_server import RecordingServer
 from .socketio_packets import ProtocolError, parse_socketio_packet
@@ -28,19 +29,36 @@ _STOCK_DISPATCH = socketio.AsyncNamespace.trigger_event
 """python-socketio's dispatch to ``on_<event>`` methods; a namespace class that overrides
 it chooses its handlers itself, and its events are not checked here."""
 
-SHOWN_EVENT_NAME_LENGTH = 64
-"""Characters of a client-chosen event name put in an error ack or a log line."""
+SHOWN_TEXT_LENGTH = 64
+"""Characters of client-chosen text (an event name, a client's name) put in an error ack or
+a log line."""
 
 CONNECT_TIMEOUT = 45.0
 """Seconds a session may take to join a namespace: the reference server's default."""
 
 
-def shown_event(event: Any) -> str:
-    """An event name as messages quote it, cut: the client chose it, at any length."""
-    name = str(event)
-    if len(name) > SHOWN_EVENT_NAME_LENGTH:
-        name = name[:SHOWN_EVENT_NAME_LENGTH] + "…"
+def shown(text: Any) -> str:
+    """Client-chosen text (an event name, a client's name) as messages quote it, cut: the
+    client chose it, at any length and with any characters."""
+    name = str(text)
+    if len(name) > SHOWN_TEXT_LENGTH:
+        name = name[:SHOWN_TEXT_LENGTH] + "…"
     return repr(name)
+
+
+class KnownClient(Protocol):
+    """What a registry of clients (``server.connections.Connection``) tells of one."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def client_ip(self) -> str: ...
+
+
+def describe_client(name: str | None, address: str, sid: str) -> str:
+    """A client as log lines name it: by the name it gave if any, its address and sid."""
+    return f"{shown(name) if name else 'an unnamed client'} ({address}, sid {sid})"
 
 
 class _Held:
@@ -65,12 +83,21 @@ class HubSocketIOServer(RecordingServer):
     the application admits, which with one address's waiting sessions bound the sessions
     in all (see ``PendingSessions``).  A handshake past either is answered 401 with the
     reason.
+
+    A refused event is logged once per client and reason within ``refused_event_log``'s
+    window, naming the client by what ``find_client`` (the registry's lookup by sid,
+    ``ConnectionManager.get``) holds of it: the name its user knows it by; without one, or
+    for a client it does not hold, by its address.
     """
 
     def __init__(self, *args: Any, connect_timeout: float = CONNECT_TIMEOUT,
                  max_clients: int = 10_000, max_pending_sessions_per_ip: int = 100,
-                 trusted_proxies: Sequence[IPNetwork] = (), **kwargs: Any) -> None:
+                 trusted_proxies: Sequence[IPNetwork] = (),
+                 find_client: Callable[[str], KnownClient | None] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.find_client = find_client
+        self.refused_event_log = LogWindow()
         self.connect_timeout = connect_timeout
         self.pending = PendingSessions(max_pending_sessions_per_ip, max_clients)
         self.trusted_proxies = trusted_proxies
@@ -105,8 +132,8 @@ class HubSocketIOServer(RecordingServer):
             return await super()._trigger_event(event, namespace, *args)
         except Exception:
             self.logger.exception("handler for event %s in namespace %s raised",
-                                  shown_event(event), namespace)
-            return {"ok": False, "error": f"event {shown_event(event)} failed in the server"}
+                                  shown(event), namespace)
+            return {"ok": False, "error": f"event {shown(event)} failed in the server"}
 
     async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str,
                                      data: list[Any], namespace: str, id: int | None) -> None:
@@ -117,12 +144,24 @@ class HubSocketIOServer(RecordingServer):
             await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
             return
         # The client's mistake, not the server's: INFO, and an error ack if it asked.
-        logger.info("refused from %s in %s: %s", sid, namespace, refusal)
+        self._log_refused_event(sid, eio_sid, namespace, refusal)
         self.record_refused_event(sid, namespace, data, id is not None, refusal)
         if id is not None:
             await self._send_packet(eio_sid, self.packet_class(
                 sio_packet.ACK, namespace=namespace, id=id,
                 data=[{"ok": False, "error": refusal}]))
+
+    def _log_refused_event(self, sid: str, eio_sid: str, namespace: str, refusal: str) -> None:
+        # A device repeats its mistake, often twice a second: one line per client and
+        # reason within the window, the next saying how many were not written.
+        held_back = self.refused_event_log.due(sid, refusal)
+        if held_back is None:
+            return
+        known = self.find_client(sid) if self.find_client is not None else None
+        name, address = ((known.name, known.client_ip) if known is not None
+                         else (None, client_ip(self._scope(eio_sid), self.trusted_proxies)))
+        logger.info("refused an event from %s in %s: %s%s", describe_client(name, address, sid),
+                    namespace, refusal, f" (and {held_back} more not logged)" if held_back else "")
 
     def _event_refusal(self, event: str, namespace: str, args: tuple[Any, ...]) -> str | None:
         """Why the handler ``_trigger_event`` would call cannot take this event (the
@@ -138,10 +177,10 @@ class HubSocketIOServer(RecordingServer):
                 return None  # the namespace dispatches by rules of its own
             handler = getattr(space, f"on_{event}", None)
             if handler is None:
-                return f"unknown event {shown_event(event)}"
+                return f"unknown event {shown(event)}"
         client_args = len(args) - 1
         error = arity_error(handler, len(handler_args), len(handler_args) - client_args)
-        return None if error is None else f"event {shown_event(event)} {error}"
+        return None if error is None else f"event {shown(event)} {error}"
 
     async def _drop(self, eio_sid: str, why: str) -> None:
         await self.eio.drop(eio_sid, self.eio.reason.TRANSPORT_ERROR, why)

@@ -44,7 +44,7 @@ def nested(levels: int) -> Any:
 
 def refusals(caplog: pytest.LogCaptureFixture, event: str) -> list[str]:
     return [r.getMessage() for r in caplog.records
-            if r.levelno == logging.INFO and r.getMessage().startswith("refused from")
+            if r.levelno == logging.INFO and r.getMessage().startswith("refused an event from")
             and f"event {event!r}" in r.getMessage()]
 
 
@@ -79,7 +79,8 @@ async def test_refusals_without_an_ack_are_logged(hub, pair, no_tracebacks):
     await sender.emit("no_such_event", 1)
     await wait_until(lambda: refusals(no_tracebacks, "no_such_event"), message="logged")
     assert refusals(no_tracebacks, "message") == [
-        f"refused from {sender.sid} in /: event 'message' takes 0 to 1 arguments, got 2"]
+        f"refused an event from an unnamed client (127.0.0.1, sid {sender.sid}) in /: "
+        "event 'message' takes 0 to 1 arguments, got 2"]
     await sender.emit("message", "after")
     assert await receiver.next_event("message") == [{"from": sender.sid, "data": "after"}]
     assert [name for name, _ in receiver.received] == []  # the refused one never came
