@@ -61,6 +61,13 @@ def describe_client(name: str | None, address: str, sid: str) -> str:
     return f"{shown(name) if name else 'an unnamed client'} ({address}, sid {sid})"
 
 
+_SOCKET_PACKETS = frozenset((sio_packet.EVENT, sio_packet.ACK, sio_packet.BINARY_EVENT,
+                             sio_packet.BINARY_ACK))
+"""Packets only a client that joined their namespace may send."""
+_PACKET_NAMES = {sio_packet.EVENT: "an event", sio_packet.ACK: "an ack",
+                 sio_packet.BINARY_EVENT: "a binary event", sio_packet.BINARY_ACK: "a binary ack"}
+
+
 class _Held:
     """Packets for one Engine.IO session held while its connect handlers run."""
 
@@ -270,9 +277,13 @@ class HubSocketIOServer(RecordingServer):
             self._greeted.add(eio_sid)
         elif eio_sid not in self._greeted:
             raise ProtocolError("first packet is not CONNECT")
-        elif (kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK)
-              and self.manager.sid_from_eio_sid(eio_sid, namespace) is None):
-            raise ProtocolError(f"binary packet for {namespace}, which it has not joined")
+        elif (kind in _SOCKET_PACKETS
+              and self.manager.sid_from_eio_sid(eio_sid, namespace.partition("?")[0])
+              is None):
+            # The reference closes the connection; python-socketio logged a warning and
+            # left a client asking for an ack waiting.
+            raise ProtocolError(f"{_PACKET_NAMES[kind]} for namespace {shown(namespace)}, "
+                                "which it has not joined")
         return parsed
 
     async def _handle_connect(self, eio_sid: str, namespace: str, data: Any) -> None:

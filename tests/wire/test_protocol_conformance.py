@@ -528,6 +528,20 @@ async def test_8_leaving_the_main_namespace_keeps_the_engineio_session(hub, raw,
     await wait_until(lambda: second["sid"] in hub.manager, WAIT, "registered again")
 
 
+@TRANSPORTS
+async def test_8_a_packet_for_a_namespace_not_joined_closes_the_connection(hub, raw, transport,
+                                                                            caplog):
+    """The reference closes a connection that sends anything but CONNECT to a namespace it
+    has no socket in; python-socketio warned "None is not connected" and dropped it."""
+    for packets in (['2/greeter,["hello"]'], ['2/greeter,7["hello"]'], ["3/greeter,7[]"]):
+        if transport == "polling":
+            await polling_close(hub, raw, True, *packets)
+        else:
+            await websocket_close(raw, True, *packets)
+        await wait_until(lambda: hub.manager.count() == 0, WAIT, f"{packets}: unregistered")
+    assert not [r for r in caplog.records if "is not connected to namespace" in r.getMessage()]
+
+
 # ---------------------------------------------------------------- 9. binary
 
 @TRANSPORTS
