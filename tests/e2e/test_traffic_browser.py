@@ -100,6 +100,31 @@ async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, b
     await expect(journal(page).last).to_contain_text(f"[{drawn + 200}]")
 
 
+async def test_filters_find_matches_behind_many_newer_entries(hub, clients, browser):
+    """A filter shows the newest matching entries however many others came after them, in
+    the Traffic view and in a client's recent traffic."""
+    url = hub_url(hub)
+    lamp = await clients("py", url, "websocket", {"name": "kitchen-lamp"})
+    await lamp.emit("reading", {"lux": 7})
+    await lamp.call("join", "kitchen")  # acknowledged: the reading is in the journal
+    for number in range(3 * MAX_ROWS):  # the chatter of other clients, recorded as the hub does
+        hub.journal.record_event_in(f"sid-{number}", "message", (number,), client="chatter")
+    page = await open_traffic(browser, url)
+    await page.locator("#tf-q").fill("lux")
+    await expect(events_named(page, "reading")).to_have_count(1)
+    await expect(journal(page)).to_have_count(1)
+    await page.locator("#tf-q").fill("")
+    await page.locator("#tf-room").fill("kitchen")
+    await expect(journal(page).locator("td[data-label='Kind']")).to_have_text(["join"])
+    await page.locator("#tf-room").fill("no-such-room")
+    await expect(page.locator("#journal-empty")).to_have_text("No matching traffic.")
+    await expect(page.locator("#journal-empty")).to_be_visible()
+
+    await page.locator("#views a[data-view='clients']").click()
+    await page.locator(f"tr[data-sid='{lamp.sid}']").click()
+    await expect(page.locator("#client-traffic")).to_contain_text('reading [{"lux":7}]')
+
+
 async def test_a_long_payload_wraps_inside_the_journal(hub, clients, browser):
     """JSON has few spaces: an entry's details must break anywhere, or one long payload
     widens the table past its card and hides the end of every row."""

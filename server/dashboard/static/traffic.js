@@ -4,8 +4,8 @@
 // frame, the table keeps at most MAX_ROWS, and whatever was dropped is counted and said.
 // Client strings only ever go through textContent.
 import {
-  $, clientLabel, entryClient, entrySummary, formatClock, getJson, kindLabel, liveClients, query,
-  recentEntries,
+  $, clientLabel, entryClient, entrySummary, filtering, formatClock, getJson, kindLabel,
+  liveClients, query, recentEntries,
 } from "./traffic-api.js";
 import {startClientActions} from "./traffic-actions.js";
 import {startComposer} from "./traffic-composer.js";
@@ -120,6 +120,7 @@ function openFeed() {
   lastSeq = 0;
   clearJournal();
   const wanted = filters();
+  $("journal-empty").textContent = filtering(wanted) ? "No matching traffic." : "No traffic yet.";
   const early = [];
   let catchingUp = false;
   feed = new EventSource("/api/events/feed" + query(wanted));
