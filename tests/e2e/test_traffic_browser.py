@@ -22,6 +22,17 @@ from playwright.async_api import Browser, Locator, Page, expect
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "traffic.png"
 HOSTILE = "<img src=x onerror=alert(1)>"
 MAX_ROWS = 500  # traffic.js keeps this many rows, and this many entries waiting
+LONG_NAME = "L" * 64  # one unbroken word
+LINES_OF_TEXT = """cell => {
+  const lines = new Set();
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const rect of range.getClientRects()) lines.add(Math.round(rect.top));
+  }
+  return lines.size;
+}"""
 
 pytestmark = needs_chromium
 
@@ -136,6 +147,29 @@ async def test_a_long_payload_wraps_inside_the_journal(hub, clients, browser):
     wrap = page.locator(".journal-wrap")
     overflow = await wrap.evaluate("element => element.scrollWidth - element.clientWidth")
     assert overflow <= 0, f"the journal scrolls sideways by {overflow} px"
+
+
+async def test_a_long_name_wraps_and_leaves_the_details_their_width(hub, clients, browser):
+    """Names and events are free text: an unbroken one breaks within its column, which
+    takes a bounded share of the row, while a usual name reads on one line."""
+    page = await open_traffic(browser, hub_url(hub), viewport={"width": 1280, "height": 800})
+    long = await clients("py", hub_url(hub), "websocket", {"name": LONG_NAME})
+    usual = await clients("js", hub_url(hub), "websocket", {"name": "kitchen-sensor"})
+    await long.emit("reading", {"lux": 1})
+    await usual.emit("reading", {"lux": 2})
+    await expect(events_named(page, "reading")).to_have_count(2)
+    wrap = page.locator(".journal-wrap")
+    overflow = await wrap.evaluate("element => element.scrollWidth - element.clientWidth")
+    assert overflow <= 0, f"the journal scrolls sideways by {overflow} px"
+    table = await page.locator("#journal").bounding_box()
+    row = events_named(page, "reading").last  # the long name's
+    client = await row.locator("td[data-label='Client']").bounding_box()
+    details = await row.locator("td[data-label='Details']").bounding_box()
+    assert table and client and details
+    assert client["width"] <= 0.25 * table["width"], (client, table)
+    assert details["width"] >= 0.4 * table["width"], (details, table)
+    usual_name = events_named(page, "reading").first.locator("td[data-label='Client']")
+    assert await usual_name.evaluate(LINES_OF_TEXT) == 1
 
 
 async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
