@@ -172,6 +172,28 @@ async def test_a_long_name_wraps_and_leaves_the_details_their_width(hub, clients
     assert await usual_name.evaluate(LINES_OF_TEXT) == 1
 
 
+async def test_numbers_addresses_and_sids_are_never_split(hub, clients, browser):
+    """Only free text (names, rooms, events) breaks anywhere; a count, an address or a sid
+    reads whole at desktop width, even beside a long name."""
+    url = hub_url(hub)
+    long = await clients("py", url, "websocket", {"name": LONG_NAME})
+    await long.call("join", "kitchen")
+    for number in range(1306):  # four-digit counts, recorded as the hub does
+        hub.journal.record_event_in(long.sid, f"reading-{number % 3}-{LONG_NAME}", (number,))
+    page = await open_traffic(browser, url, viewport={"width": 1280, "height": 800})
+    counts = page.locator("#event-stats tbody td[data-label='In']")
+    await expect(counts.first).to_have_text(re.compile(r"^\d{3,}$"))
+    for cell in await counts.all():
+        assert await cell.evaluate(LINES_OF_TEXT) == 1, await cell.inner_text()
+
+    await page.locator("#views a[data-view='clients']").click()
+    row = page.locator(f"tr[data-sid='{long.sid}']")
+    await expect(row.locator("td[data-label='Client IP']")).to_have_text("127.0.0.1")
+    for label in ("SID", "Client IP", "Connected since"):
+        cell = row.locator(f"td[data-label='{label}']")
+        assert await cell.evaluate(LINES_OF_TEXT) == 1, label
+
+
 async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
     dialogs: list[str] = []
     page = await open_traffic(browser, hub_url(hub), dialogs)
