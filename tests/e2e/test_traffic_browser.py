@@ -194,6 +194,42 @@ async def test_numbers_addresses_and_sids_are_never_split(hub, clients, browser)
         assert await cell.evaluate(LINES_OF_TEXT) == 1, label
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+async def test_on_a_phone_the_journal_scrolls_by_itself_and_an_entry_opens_in_place(
+        hub, clients, browser):
+    """500 cards would put the entry and the composer ten thousand pixels down: the
+    journal scrolls within a bounded box, and a tapped entry opens over the page without
+    moving it or the list."""
+    for number in range(2 * MAX_ROWS):
+        hub.journal.record_event_in(f"sid-{number}", "message", ({"n": number},),
+                                   client="chatter")
+    page = await open_traffic(browser, hub_url(hub), **PHONE)
+    await expect(journal(page)).to_have_count(MAX_ROWS)
+    height = PHONE["viewport"]["height"]
+    composer = await page.evaluate(
+        "document.getElementById('composer').getBoundingClientRect().top + scrollY")
+    assert composer < 3 * height, f"the composer is {composer} px down"
+
+    wrap = page.locator(".journal-wrap")
+    await wrap.scroll_into_view_if_needed()
+    await wrap.evaluate("element => { element.scrollTop = element.scrollHeight / 2; }")
+    place = await page.evaluate("[scrollY, document.querySelector('.journal-wrap').scrollTop]")
+    box = await wrap.bounding_box()
+    assert box
+    x, y = box["x"] + box["width"] / 2, box["y"] + min(box["height"], height - box["y"]) / 2
+    seq = await page.evaluate(f"document.elementFromPoint({x}, {y}).closest('tr').dataset.seq")
+    await page.touchscreen.tap(x, y)
+    await expect(page.locator("#entry-seq")).to_have_text(f"#{seq}")
+    await expect(page.locator("#entry")).to_be_in_viewport(ratio=1)
+    assert await page.evaluate(
+        "[scrollY, document.querySelector('.journal-wrap').scrollTop]") == place
+    await page.locator("#entry-close").tap()
+    await expect(page.locator("#entry")).to_be_hidden()
+    await expect(page.locator(f"#journal tr[data-seq='{seq}']")).to_be_in_viewport()
+
+
 async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
     dialogs: list[str] = []
     page = await open_traffic(browser, hub_url(hub), dialogs)
