@@ -60,6 +60,11 @@ def events_named(page: Page, event: str) -> Locator:
         has=page.locator("td[data-label='Event']", has_text=event))
 
 
+def from_client(page: Page, event: str, client: str) -> Locator:
+    return events_named(page, event).filter(
+        has=page.locator("td[data-label='Client']", has_text=client))
+
+
 async def test_entries_appear_live_filter_and_pause(hub, clients, browser):
     page = await open_traffic(browser, hub_url(hub))
     lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
@@ -162,13 +167,14 @@ async def test_a_long_name_wraps_and_leaves_the_details_their_width(hub, clients
     overflow = await wrap.evaluate("element => element.scrollWidth - element.clientWidth")
     assert overflow <= 0, f"the journal scrolls sideways by {overflow} px"
     table = await page.locator("#journal").bounding_box()
-    row = events_named(page, "reading").last  # the long name's
+    row = from_client(page, "reading", LONG_NAME)
     client = await row.locator("td[data-label='Client']").bounding_box()
     details = await row.locator("td[data-label='Details']").bounding_box()
     assert table and client and details
     assert client["width"] <= 0.25 * table["width"], (client, table)
     assert details["width"] >= 0.4 * table["width"], (details, table)
-    usual_name = events_named(page, "reading").first.locator("td[data-label='Client']")
+    usual_name = from_client(page, "reading", "kitchen-sensor").locator(
+        "td[data-label='Client']")
     assert await usual_name.evaluate(LINES_OF_TEXT) == 1
 
 
