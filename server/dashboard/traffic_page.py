@@ -75,12 +75,14 @@ def render_traffic_section() -> str:
 {_filters()}
 <p id="traffic-skipped" class="notice" role="status" hidden></p>
 <div class="table-wrap journal-wrap">
-<table id="journal">
+<table id="journal" aria-describedby="journal-keys">
 <thead><tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">Client</th>
 <th scope="col">Event</th><th scope="col">Details</th></tr></thead>
 <tbody></tbody>
 </table>
 </div>
+<p id="journal-keys" hidden>Up and down arrows move between entries, Enter opens one and
+Escape closes it.</p>
 <p id="journal-empty" class="muted">No traffic yet.</p>
 </div>
 <div class="traffic-side">

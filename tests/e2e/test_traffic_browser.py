@@ -236,6 +236,41 @@ async def test_on_a_phone_the_journal_scrolls_by_itself_and_an_entry_opens_in_pl
     await expect(page.locator(f"#journal tr[data-seq='{seq}']")).to_be_in_viewport()
 
 
+async def test_the_keyboard_moves_through_the_journal_and_opens_an_entry(
+        hub, clients, browser):
+    """The journal is one stop in the Tab order however many rows it has: the arrows move
+    between rows, Enter opens one, Escape closes it and gives the focus back to its row."""
+    page = await open_traffic(browser, hub_url(hub))
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    for number in range(3):
+        await lamp.emit("reading", {"n": number})
+    await expect(events_named(page, "reading")).to_have_count(3)
+    rows = events_named(page, "reading")
+    await page.locator("#tf-q").focus()
+    await page.keyboard.press("Tab")
+    await expect(journal(page).first).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+    await expect(rows.nth(1)).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#entry-payload")).to_have_text('[\n  {\n    "n": 1\n  }\n]')
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#entry")).to_be_hidden()
+    await expect(rows.nth(1)).to_be_focused()
+
+    await page.keyboard.press("Tab")  # out of the journal at once, not through its rows
+    assert not await page.locator("#journal").evaluate(
+        "table => table.contains(document.activeElement)")
+    await page.keyboard.press("Shift+Tab")
+    await expect(rows.nth(1)).to_be_focused()
+    await page.keyboard.press("End")
+    await page.keyboard.press(" ")
+    await expect(page.locator("#entry")).to_be_visible()
+    await page.locator("#entry-close").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#entry")).to_be_hidden()
+    await expect(journal(page).last).to_be_focused()
+
+
 async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
     dialogs: list[str] = []
     page = await open_traffic(browser, hub_url(hub), dialogs)

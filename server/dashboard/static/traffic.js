@@ -2,7 +2,9 @@
 // an entry's payload, and counts per event name.  Under a flood the page stays
 // responsive: entries wait in a bounded queue, are drawn in batches once per animation
 // frame, the table keeps at most MAX_ROWS, and whatever was dropped is counted and said.
-// Client strings only ever go through textContent.
+// From the keyboard the journal is one stop in the Tab order: the arrow keys move between
+// its rows, Enter opens one, Escape closes it.  Client strings only ever go through
+// textContent.
 import {
   $, clientLabel, entryClient, entrySummary, filtering, formatClock, getJson, kindLabel,
   liveClients, query, recentEntries,
@@ -24,6 +26,7 @@ let paused = false;
 let feed = null;
 let generation = 0; // which filters the feed in flight was opened for
 let frame = 0;
+let current = null; // the journal's row in the Tab order (the others are tabIndex -1)
 
 // -- the journal table -------------------------------------------------------------------
 
@@ -31,6 +34,7 @@ function newRow(entry) {
   const tr = document.createElement("tr");
   tr.dataset.seq = String(entry.seq);
   tr.dataset.kind = entry.kind;
+  tr.tabIndex = -1;
   const values = [formatClock(entry.time), kindLabel(entry.kind), entryClient(entry),
     entry.event || "", entrySummary(entry)];
   values.forEach((value, index) => {
@@ -61,7 +65,55 @@ function draw() {
     body.lastElementChild.remove();
   }
   $("journal-empty").hidden = body.rows.length > 0;
+  if (!current?.isConnected) makeCurrent(body.rows[0]);
   if (queue.length) schedule();
+}
+
+function makeCurrent(tr) {
+  if (current) current.tabIndex = -1;
+  current = tr || null;
+  if (current) current.tabIndex = 0;
+}
+
+const MOVES = {
+  ArrowDown: (tr) => tr.nextElementSibling,
+  ArrowUp: (tr) => tr.previousElementSibling,
+  Home: (tr) => tr.parentElement.firstElementChild,
+  End: (tr) => tr.parentElement.lastElementChild,
+};
+
+function onJournalKey(event) {
+  const tr = event.target.closest("tr[data-seq]");
+  if (!tr) return;
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    openRow(tr);
+  } else if (MOVES[event.key]) {
+    event.preventDefault();
+    const next = MOVES[event.key](tr);
+    if (next) {
+      makeCurrent(next);
+      next.focus();
+    }
+  }
+}
+
+function openRow(tr) {
+  const entry = tr && shown.get(Number(tr.dataset.seq));
+  if (!entry) return;
+  makeCurrent(tr);
+  showEntry(entry);
+}
+
+// Hides the entry and gives the focus back to its row, where a keyboard user left off.
+function closeEntry() {
+  $("entry").hidden = true;
+  const seq = $("entry-seq").dataset.seq;
+  const row = $("journal").querySelector(`tr[data-seq="${seq}"]`) || current;
+  if (row) {
+    makeCurrent(row);
+    row.focus({preventScroll: true});
+  }
 }
 
 function schedule() {
@@ -172,6 +224,7 @@ function showEntry(entry) {
     return [dt, dd];
   }));
   $("entry-seq").textContent = `#${entry.seq}`;
+  $("entry-seq").dataset.seq = String(entry.seq);
   let payload = "(no payload)";
   if (entry.truncated) {
     payload = `(cut: the first part of ${entry.size} bytes)\n${entry.args}`;
@@ -289,11 +342,14 @@ function start() {
   });
   $("traffic-clear").addEventListener("click", clearJournal);
   $("journal").tBodies[0].addEventListener("click", (event) => {
-    const tr = event.target.closest("tr[data-seq]");
-    const entry = tr && shown.get(Number(tr.dataset.seq));
-    if (entry) showEntry(entry);
+    openRow(event.target.closest("tr[data-seq]"));
   });
-  $("entry-close").addEventListener("click", () => { $("entry").hidden = true; });
+  $("journal").tBodies[0].addEventListener("keydown", onJournalKey);
+  $("entry-close").addEventListener("click", closeEntry);
+  document.addEventListener("keydown", (event) => {
+    const within = $("entry").contains(event.target) || $("journal").contains(event.target);
+    if (event.key === "Escape" && !$("entry").hidden && within) closeEntry();
+  });
   startComposer({refreshPickers, showView});
   startClientActions();
   showView(location.hash === "#traffic" ? "traffic" : "clients");
