@@ -96,7 +96,7 @@ async def test_entries_appear_live_filter_and_pause(hub, clients, browser):
     await expect(page.locator("#entry-payload")).to_have_text('[\n  {\n    "lux": 80\n  }\n]')
 
 
-async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, browser):
+async def test_a_flood_while_paused_is_capped_and_what_was_left_out_said(hub, clients, browser):
     page = await open_traffic(browser, hub_url(hub))
     await page.locator("#tf-kind").select_option("event_in")
     lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
@@ -108,7 +108,7 @@ async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, b
     for index in range(drawn, drawn + flood):
         await lamp.emit("message", index)
     await expect(page.locator("#traffic-skipped")).to_have_text(
-        "200 entries skipped: they came faster than this page shows them.")
+        f"200 entries left out while paused: a paused view holds the newest {MAX_ROWS}.")
     await expect(page.locator("#traffic-pause")).to_have_text(f"Resume ({MAX_ROWS} new)")
     await page.locator("#traffic-pause").click()
     await expect(journal(page).first).to_contain_text(f"[{drawn + flood - 1}]")

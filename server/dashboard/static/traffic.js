@@ -21,7 +21,8 @@ const COLUMNS = ["Time", "Kind", "Client", "Event", "Details"];
 const shown = new Map(); // seq -> entry, for the rows in the table
 let queue = []; // entries received, not drawn yet (oldest first)
 let lastSeq = 0; // newest entry taken from the API or the feed
-let skipped = 0;
+let skipped = 0; // entries that came faster than the page draws them
+let leftOut = 0; // entries past the MAX_ROWS newest that a paused view holds
 let paused = false;
 let feed = null;
 let generation = 0; // which filters the feed in flight was opened for
@@ -120,18 +121,30 @@ function schedule() {
   if (!frame) frame = requestAnimationFrame(draw);
 }
 
+function sayDropped() {
+  const note = $("traffic-skipped");
+  note.textContent = [
+    skipped && `${skipped} entries skipped: they came faster than this page shows them.`,
+    leftOut && `${leftOut} entries left out while paused: a paused view holds the newest ` +
+      `${MAX_ROWS}.`,
+  ].filter(Boolean).join(" ");
+  note.hidden = !skipped && !leftOut;
+}
+
 function countSkipped(count) {
   skipped += count;
-  const note = $("traffic-skipped");
-  note.textContent = `${skipped} entries skipped: they came faster than this page shows them.`;
-  note.hidden = false;
+  sayDropped();
 }
 
 function take(entry) {
   if (entry.seq <= lastSeq) return; // already had it (backfill and feed overlap)
   lastSeq = entry.seq;
   queue.push(entry);
-  if (queue.length > MAX_ROWS) countSkipped(queue.splice(0, queue.length - MAX_ROWS).length);
+  if (queue.length > MAX_ROWS) {
+    const dropped = queue.splice(0, queue.length - MAX_ROWS).length;
+    if (paused) leftOut += dropped; else skipped += dropped;
+    sayDropped();
+  }
   schedule();
 }
 
@@ -141,7 +154,8 @@ function clearJournal() {
   $("journal").tBodies[0].replaceChildren();
   $("journal-empty").hidden = false;
   skipped = 0;
-  $("traffic-skipped").hidden = true;
+  leftOut = 0;
+  sayDropped();
 }
 
 // -- the feed ----------------------------------------------------------------------------
