@@ -70,7 +70,9 @@ def render_traffic_section() -> str:
 <h2 id="traffic-title">Traffic</h2>
 <p class="controls"><span id="traffic-state" class="pill">Connecting…</span>
 <button id="traffic-pause" type="button" aria-pressed="false">Pause</button>
-<button id="traffic-clear" type="button">Clear</button></p>
+<button id="traffic-clear" type="button">Clear</button>
+<a id="traffic-export" class="button" href="/api/events/export" download
+ title="The journal's entries matching the filters, as JSON Lines">Export</a></p>
 </div>
 {_filters()}
 <p id="traffic-skipped" class="notice" role="status" hidden></p>

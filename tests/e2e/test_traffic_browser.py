@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from helpers.browser import chromium, needs_chromium, open_dashboard
 from helpers.support import hub_url, wait_until
@@ -139,6 +140,24 @@ async def test_filters_find_matches_behind_many_newer_entries(hub, clients, brow
     await page.locator("#views a[data-view='clients']").click()
     await page.locator(f"tr[data-sid='{lamp.sid}']").click()
     await expect(page.locator("#client-traffic")).to_contain_text('reading [{"lux":7}]')
+
+
+async def test_export_downloads_the_entries_matching_the_filters(hub, clients, browser):
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    tap = await clients("js", hub_url(hub), "websocket", {"name": "garden-tap"})
+    await lamp.emit("reading", {"lux": 1})
+    await tap.emit("reading", {"litres": 2})
+    page = await open_traffic(browser, hub_url(hub), accept_downloads=True)
+    await page.locator("#tf-q").fill("litres")
+    await expect(journal(page)).to_have_count(1)
+    async with page.expect_download() as download_info:
+        await page.locator("#traffic-export").click()
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".jsonl")
+    text = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    lines = [orjson.loads(line) for line in text.splitlines()]
+    assert [(line["client"], line["args"]) for line in lines] == [
+        ("garden-tap", [{"litres": 2}])]
 
 
 async def test_a_long_payload_wraps_inside_the_journal(hub, clients, browser):

@@ -187,6 +187,7 @@ function openFeed() {
   clearJournal();
   const wanted = filters();
   $("journal-empty").textContent = filtering(wanted) ? "No matching traffic." : "No traffic yet.";
+  $("traffic-export").href = "/api/events/export" + query(wanted);
   const early = [];
   let catchingUp = false;
   feed = new EventSource("/api/events/feed" + query(wanted));
