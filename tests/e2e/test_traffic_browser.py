@@ -345,6 +345,12 @@ async def test_the_composer_reaches_clients_and_shows_the_ack(hub, clients, brow
 
     await page.locator("#compose-target").select_option(f"sid:{lamp.sid}")
     await lamp.close()
+    await wait_until(lambda: lamp.sid not in hub.manager, message="the hub saw it go")
+    gone = page.locator("#compose-target option:checked")
+    for _ in range(2):  # each refresh of the list keeps the name, marked gone once
+        await page.locator("#compose-event").focus()
+        await page.locator("#compose-target").focus()  # the list is refreshed
+        await expect(gone).to_have_text(f"kitchen-lamp · {lamp.sid} (gone)")
     await page.locator("#compose-send").click()
     await expect(page.locator("#compose-status")).to_have_text(f"Error: unknown sid '{lamp.sid}'")
 

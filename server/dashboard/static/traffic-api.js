@@ -65,6 +65,15 @@ export function clientLabel(c) {
   return `${c.name || "(no name)"} · ${c.sid}`;
 }
 
+const GONE = " (gone)";
+
+// The option for `value` in a picker refilled without it (its client has gone): the label
+// it had, marked gone, so that a choice never changes by itself.  Call before refilling.
+export function goneOption(select, value) {
+  const text = [...select.options].find((o) => o.value === value)?.text || value;
+  return new Option(text.endsWith(GONE) ? text : text + GONE, value);
+}
+
 export function formatClock(ms) {
   const time = new Date(ms);
   const clock = time.toLocaleTimeString([], {hour12: false});

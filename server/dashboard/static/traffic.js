@@ -6,8 +6,8 @@
 // its rows, Enter opens one, Escape closes it.  Client strings only ever go through
 // textContent.
 import {
-  $, clientLabel, entryClient, entrySummary, filtering, formatClock, getJson, kindLabel,
-  liveClients, query, recentEntries,
+  $, clientLabel, entryClient, entrySummary, filtering, formatClock, getJson, goneOption,
+  kindLabel, liveClients, query, recentEntries,
 } from "./traffic-api.js";
 import {startClientActions} from "./traffic-actions.js";
 import {startComposer} from "./traffic-composer.js";
@@ -290,10 +290,7 @@ function fillSelect(select, options, keep) {
   const chosen = select.value;
   const items = [...select.options].slice(0, keep);
   for (const [value, label] of options) items.push(new Option(label, value));
-  if (chosen && !items.some((o) => o.value === chosen)) {
-    items.push(new Option(`${[...select.options].find((o) => o.value === chosen)?.text} (gone)`,
-      chosen));
-  }
+  if (chosen && !items.some((o) => o.value === chosen)) items.push(goneOption(select, chosen));
   select.replaceChildren(...items);
   select.value = chosen;
 }
