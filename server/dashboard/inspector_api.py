@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from ..cluster.actions import Answer
 from ..connections import ConnectionManager
-from ..inspector import Entry, Filter, Journal, QueryError, Skipped, page_params
+from ..inspector import Entry, Filter, Journal, QueryError, Skipped, before_param, page_params
 from ..inspector.entry import TEXT_LIMIT, render_payload
 from ..inspector.subscription import DEFAULT_FEED_CAPACITY
 from ..wire.socketio_packets import RESERVED_EVENTS
@@ -124,9 +124,12 @@ class InspectorApi:
     async def events(self, request: Request) -> Response:
         try:
             after, limit = page_params(request.query_params)
+            before = before_param(request.query_params)
         except QueryError as exc:
             raise BadRequest(str(exc)) from None
-        page = self.journal.page(after, limit, _filter(request))
+        wanted = _filter(request)
+        page = (self.journal.page(after, limit, wanted) if before is None
+                else self.journal.page_before(before, limit, wanted))
         return Response(page.to_json(), media_type="application/json")
 
     async def stats(self, request: Request) -> Response:

@@ -70,17 +70,21 @@ def render_traffic_section() -> str:
 <h2 id="traffic-title">Traffic</h2>
 <p class="controls"><span id="traffic-state" class="pill">Connecting…</span>
 <button id="traffic-pause" type="button" aria-pressed="false">Pause</button>
-<button id="traffic-clear" type="button">Clear</button></p>
+<button id="traffic-clear" type="button">Clear</button>
+<a id="traffic-export" class="button" href="/api/events/export" download
+ title="The journal's entries matching the filters, as JSON Lines">Export</a></p>
 </div>
 {_filters()}
 <p id="traffic-skipped" class="notice" role="status" hidden></p>
 <div class="table-wrap journal-wrap">
-<table id="journal">
+<table id="journal" aria-describedby="journal-keys">
 <thead><tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">Client</th>
 <th scope="col">Event</th><th scope="col">Details</th></tr></thead>
 <tbody></tbody>
 </table>
 </div>
+<p id="journal-keys" hidden>Up and down arrows move between entries, Enter opens one and
+Escape closes it.</p>
 <p id="journal-empty" class="muted">No traffic yet.</p>
 </div>
 <div class="traffic-side">

@@ -25,7 +25,8 @@ Reading (the Starlette API and the window):
 
 - ``GET /api/events``: ``after, limit = page_params(request.query_params)``,
   ``wanted = Filter.from_params(request.query_params)`` (both raise ``QueryError``, a 400),
-  then ``journal.page(after, limit, wanted).to_json()``;
+  then ``journal.page(after, limit, wanted).to_json()``, or with ``before =
+  before_param(...)`` ``journal.page_before(before, limit, wanted)``;
 - ``GET /api/events/export``: ``entry.to_json() + b"\\n"`` for each entry of
   ``journal.export(wanted)``, yielded from an async generator (so that it runs on the loop);
 - ``GET /api/events/feed``: ``async with journal.feed(wanted) as feed: async for item in
@@ -38,8 +39,8 @@ Reading (the Starlette API and the window):
 
 from .entry import Entry, Kind, Target
 from .journal import Journal
-from .query import MATCH_ALL, Filter, Page, QueryError, page_params
+from .query import MATCH_ALL, Filter, Page, QueryError, before_param, page_params
 from .subscription import Feed, Skipped
 
 __all__ = ["MATCH_ALL", "Entry", "Feed", "Filter", "Journal", "Kind", "Page", "QueryError",
-           "Skipped", "Target", "page_params"]
+           "Skipped", "Target", "before_param", "page_params"]

@@ -8,7 +8,8 @@ work per recipient and no formatting, and builds an ``Entry`` only for a reader 
 listener, or the caller of ``record_*``: the hub's own ``add_event*`` return nothing);
 with ``enabled`` off it returns at once, and with ``payloads`` off it keeps metadata only.
 
-Readers: ``page`` and ``export`` (``GET /api/events`` and ``/api/events/export``),
+Readers: ``page``, ``page_before`` and ``export`` (``GET /api/events`` and
+``/api/events/export``),
 ``feed`` (``/api/events/feed``), ``subscribe`` (a listener called with each new entry),
 ``wake_on_next`` (a reader that pulls new entries in batches: the desktop window),
 ``event_counts``.
@@ -38,7 +39,7 @@ from .entry import (
     Row,
     render_payload,
 )
-from .query import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, Filter, Page, select
+from .query import DEFAULT_LIMIT, MATCH_ALL, MAX_LIMIT, Filter, Page, select, select_newest
 from .refusals import RecentRefusals
 from .ring import WeightedRing
 from .stats import EventStats
@@ -263,6 +264,18 @@ class Journal:
         events, last_examined, more = select(map(Entry.of, self._rows.records(start)),
                                              after, limit, wanted)
         last_seq = last_examined if last_examined is not None else min(after, self._last_seq)
+        return Page(events, last_seq, self.oldest_seq, self.evicted, more)
+
+    def page_before(self, before: int, limit: int = DEFAULT_LIMIT,
+                    wanted: Filter = MATCH_ALL) -> Page:
+        """The newest ``limit`` (at most 1000) entries older than seq ``before`` matching
+        ``wanted``, oldest first: walked from the newest end, so a filter finds its
+        matches however far back they are (see ``Page`` for ``last_seq`` and ``more``)."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        newer = max(0, self._last_seq - before + 1)  # the entries not older than ``before``
+        events, more = select_newest(map(Entry.of, self._rows.newest_first(newer)), limit,
+                                     wanted)
+        last_seq = min(before - 1, self._last_seq)
         return Page(events, last_seq, self.oldest_seq, self.evicted, more)
 
     def export(self, wanted: Filter = MATCH_ALL) -> Iterator[Entry]:

@@ -1,9 +1,9 @@
 """Which entries a reader wants, and one page of them.
 
 The same ``Filter`` serves ``GET /api/events``, its export and its live feed.  It is built
-from the request's query string by ``Filter.from_params`` (which also reads ``after`` and
-``limit`` through ``page_params``); a bad value raises ``QueryError`` with a message fit for
-a 400 answer.
+from the request's query string by ``Filter.from_params``; ``page_params`` reads ``after``
+and ``limit``, ``before_param`` reads ``before``.  A bad value raises ``QueryError`` with a
+message fit for a 400 answer.
 """
 
 from __future__ import annotations
@@ -85,6 +85,16 @@ def page_params(params: Mapping[str, str]) -> tuple[int, int]:
             min(_integer(params, "limit", DEFAULT_LIMIT, minimum=1), MAX_LIMIT))
 
 
+def before_param(params: Mapping[str, str]) -> int | None:
+    """``before`` (None when not given): the page is then the newest entries older than it.
+    It pages backward, ``after`` forward, so a request gives one or the other."""
+    if not params.get("before"):
+        return None
+    if params.get("after"):
+        raise QueryError("give after or before, not both")
+    return _integer(params, "before", 0, minimum=1)
+
+
 def _integer(params: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     text = params.get(name)
     if not text:
@@ -106,6 +116,11 @@ class Page:
     returned when the page was cut by its limit, otherwise the newest entry examined, so a
     client polling with it never sees an entry twice.  Entries with a seq between the
     ``after`` asked for and ``oldest_seq`` were evicted before they were read.
+
+    A page asked ``before`` a seq holds the newest matching entries older than it, still
+    oldest first; ``more`` says that older ones may match too (the next page back is
+    ``before`` its first entry), and ``last_seq`` is the newest seq below ``before``, where
+    a reader following new entries goes on with ``after``.
     """
 
     events: list[Entry]
@@ -140,3 +155,18 @@ def select(entries: Iterable[Entry], after: int, limit: int, wanted: Filter) -> 
         if wanted.matches(entry):
             found.append(entry)
     return found, last_examined, False
+
+
+def select_newest(newest_first: Iterable[Entry], limit: int, wanted: Filter) -> tuple[
+        list[Entry], bool]:
+    """The first ``limit`` entries of ``newest_first`` matching ``wanted``, put back oldest
+    first: ``(entries, whether older ones are left to examine)``."""
+    found: list[Entry] = []
+    for entry in newest_first:
+        if len(found) == limit:
+            found.reverse()
+            return found, True
+        if wanted.matches(entry):
+            found.append(entry)
+    found.reverse()
+    return found, False

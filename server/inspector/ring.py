@@ -79,7 +79,8 @@ class WeightedRing:
             return iter(newest)
         return islice(records, first, None)
 
-    def newest_first(self) -> Iterator[Sequence[Any]]:
-        """The records, newest first (the same caveat as ``records``)."""
+    def newest_first(self, skip: int = 0) -> Iterator[Sequence[Any]]:
+        """The records, newest first, past the ``skip`` newest (the same caveat as
+        ``records``)."""
         newest_first: Iterator[Sequence[Any]] = reversed(self._records)
-        return newest_first
+        return islice(newest_first, skip, None) if skip else newest_first

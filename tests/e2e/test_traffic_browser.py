@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from helpers.browser import chromium, needs_chromium, open_dashboard
 from helpers.support import hub_url, wait_until
@@ -22,6 +23,17 @@ from playwright.async_api import Browser, Locator, Page, expect
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "traffic.png"
 HOSTILE = "<img src=x onerror=alert(1)>"
 MAX_ROWS = 500  # traffic.js keeps this many rows, and this many entries waiting
+LONG_NAME = "L" * 64  # one unbroken word
+LINES_OF_TEXT = """cell => {
+  const lines = new Set();
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const rect of range.getClientRects()) lines.add(Math.round(rect.top));
+  }
+  return lines.size;
+}"""
 
 pytestmark = needs_chromium
 
@@ -47,6 +59,11 @@ def journal(page: Page) -> Locator:
 def events_named(page: Page, event: str) -> Locator:
     return page.locator("#journal tbody tr[data-kind='event_in']").filter(
         has=page.locator("td[data-label='Event']", has_text=event))
+
+
+def from_client(page: Page, event: str, client: str) -> Locator:
+    return events_named(page, event).filter(
+        has=page.locator("td[data-label='Client']", has_text=client))
 
 
 async def test_entries_appear_live_filter_and_pause(hub, clients, browser):
@@ -80,7 +97,7 @@ async def test_entries_appear_live_filter_and_pause(hub, clients, browser):
     await expect(page.locator("#entry-payload")).to_have_text('[\n  {\n    "lux": 80\n  }\n]')
 
 
-async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, browser):
+async def test_a_flood_while_paused_is_capped_and_what_was_left_out_said(hub, clients, browser):
     page = await open_traffic(browser, hub_url(hub))
     await page.locator("#tf-kind").select_option("event_in")
     lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
@@ -92,12 +109,55 @@ async def test_a_flood_is_capped_and_the_skipped_entries_counted(hub, clients, b
     for index in range(drawn, drawn + flood):
         await lamp.emit("message", index)
     await expect(page.locator("#traffic-skipped")).to_have_text(
-        "200 entries skipped: they came faster than this page shows them.")
+        f"200 entries left out while paused: a paused view holds the newest {MAX_ROWS}.")
     await expect(page.locator("#traffic-pause")).to_have_text(f"Resume ({MAX_ROWS} new)")
     await page.locator("#traffic-pause").click()
     await expect(journal(page).first).to_contain_text(f"[{drawn + flood - 1}]")
     await expect(journal(page)).to_have_count(MAX_ROWS)  # the oldest rows went
     await expect(journal(page).last).to_contain_text(f"[{drawn + 200}]")
+
+
+async def test_filters_find_matches_behind_many_newer_entries(hub, clients, browser):
+    """A filter shows the newest matching entries however many others came after them, in
+    the Traffic view and in a client's recent traffic."""
+    url = hub_url(hub)
+    lamp = await clients("py", url, "websocket", {"name": "kitchen-lamp"})
+    await lamp.emit("reading", {"lux": 7})
+    await lamp.call("join", "kitchen")  # acknowledged: the reading is in the journal
+    for number in range(3 * MAX_ROWS):  # the chatter of other clients, recorded as the hub does
+        hub.journal.record_event_in(f"sid-{number}", "message", (number,), client="chatter")
+    page = await open_traffic(browser, url)
+    await page.locator("#tf-q").fill("lux")
+    await expect(events_named(page, "reading")).to_have_count(1)
+    await expect(journal(page)).to_have_count(1)
+    await page.locator("#tf-q").fill("")
+    await page.locator("#tf-room").fill("kitchen")
+    await expect(journal(page).locator("td[data-label='Kind']")).to_have_text(["join"])
+    await page.locator("#tf-room").fill("no-such-room")
+    await expect(page.locator("#journal-empty")).to_have_text("No matching traffic.")
+    await expect(page.locator("#journal-empty")).to_be_visible()
+
+    await page.locator("#views a[data-view='clients']").click()
+    await page.locator(f"tr[data-sid='{lamp.sid}']").click()
+    await expect(page.locator("#client-traffic")).to_contain_text('reading [{"lux":7}]')
+
+
+async def test_export_downloads_the_entries_matching_the_filters(hub, clients, browser):
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    tap = await clients("js", hub_url(hub), "websocket", {"name": "garden-tap"})
+    await lamp.emit("reading", {"lux": 1})
+    await tap.emit("reading", {"litres": 2})
+    page = await open_traffic(browser, hub_url(hub), accept_downloads=True)
+    await page.locator("#tf-q").fill("litres")
+    await expect(journal(page)).to_have_count(1)
+    async with page.expect_download() as download_info:
+        await page.locator("#traffic-export").click()
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".jsonl")
+    text = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    lines = [orjson.loads(line) for line in text.splitlines()]
+    assert [(line["client"], line["args"]) for line in lines] == [
+        ("garden-tap", [{"litres": 2}])]
 
 
 async def test_a_long_payload_wraps_inside_the_journal(hub, clients, browser):
@@ -111,6 +171,123 @@ async def test_a_long_payload_wraps_inside_the_journal(hub, clients, browser):
     wrap = page.locator(".journal-wrap")
     overflow = await wrap.evaluate("element => element.scrollWidth - element.clientWidth")
     assert overflow <= 0, f"the journal scrolls sideways by {overflow} px"
+
+
+async def test_a_long_name_wraps_and_leaves_the_details_their_width(hub, clients, browser):
+    """Names and events are free text: an unbroken one breaks within its column, which
+    takes a bounded share of the row, while a usual name reads on one line."""
+    page = await open_traffic(browser, hub_url(hub), viewport={"width": 1280, "height": 800})
+    long = await clients("py", hub_url(hub), "websocket", {"name": LONG_NAME})
+    usual = await clients("js", hub_url(hub), "websocket", {"name": "kitchen-sensor"})
+    await long.emit("reading", {"lux": 1})
+    await usual.emit("reading", {"lux": 2})
+    await expect(events_named(page, "reading")).to_have_count(2)
+    wrap = page.locator(".journal-wrap")
+    overflow = await wrap.evaluate("element => element.scrollWidth - element.clientWidth")
+    assert overflow <= 0, f"the journal scrolls sideways by {overflow} px"
+    table = await page.locator("#journal").bounding_box()
+    row = from_client(page, "reading", LONG_NAME)
+    client = await row.locator("td[data-label='Client']").bounding_box()
+    details = await row.locator("td[data-label='Details']").bounding_box()
+    assert table and client and details
+    assert client["width"] <= 0.25 * table["width"], (client, table)
+    assert details["width"] >= 0.4 * table["width"], (details, table)
+    usual_name = from_client(page, "reading", "kitchen-sensor").locator(
+        "td[data-label='Client']")
+    assert await usual_name.evaluate(LINES_OF_TEXT) == 1
+
+
+async def test_numbers_addresses_and_sids_are_never_split(hub, clients, browser):
+    """Only free text (names, rooms, events) breaks anywhere; a count, an address or a sid
+    reads whole at desktop width, even beside a long name."""
+    url = hub_url(hub)
+    long = await clients("py", url, "websocket", {"name": LONG_NAME})
+    await long.call("join", "kitchen")
+    for number in range(1306):  # four-digit counts, recorded as the hub does
+        hub.journal.record_event_in(long.sid, f"reading-{number % 3}-{LONG_NAME}", (number,))
+    page = await open_traffic(browser, url, viewport={"width": 1280, "height": 800})
+    counts = page.locator("#event-stats tbody td[data-label='In']")
+    await expect(counts.first).to_have_text(re.compile(r"^\d{3,}$"))
+    for cell in await counts.all():
+        assert await cell.evaluate(LINES_OF_TEXT) == 1, await cell.inner_text()
+
+    await page.locator("#views a[data-view='clients']").click()
+    row = page.locator(f"tr[data-sid='{long.sid}']")
+    await expect(row.locator("td[data-label='Client IP']")).to_have_text("127.0.0.1")
+    for label in ("SID", "Client IP", "Connected since"):
+        cell = row.locator(f"td[data-label='{label}']")
+        assert await cell.evaluate(LINES_OF_TEXT) == 1, label
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+async def test_on_a_phone_the_journal_scrolls_by_itself_and_an_entry_opens_in_place(
+        hub, clients, browser):
+    """500 cards would put the entry and the composer ten thousand pixels down: the
+    journal scrolls within a bounded box, and a tapped entry opens over the page without
+    moving it or the list."""
+    for number in range(2 * MAX_ROWS):
+        hub.journal.record_event_in(f"sid-{number}", "message", ({"n": number},),
+                                   client="chatter")
+    page = await open_traffic(browser, hub_url(hub), **PHONE)
+    await expect(journal(page)).to_have_count(MAX_ROWS)
+    height = PHONE["viewport"]["height"]
+    composer = await page.evaluate(
+        "document.getElementById('composer').getBoundingClientRect().top + scrollY")
+    assert composer < 3 * height, f"the composer is {composer} px down"
+
+    wrap = page.locator(".journal-wrap")
+    await wrap.scroll_into_view_if_needed()
+    await wrap.evaluate("element => { element.scrollTop = element.scrollHeight / 2; }")
+    place = await page.evaluate("[scrollY, document.querySelector('.journal-wrap').scrollTop]")
+    box = await wrap.bounding_box()
+    assert box
+    x, y = box["x"] + box["width"] / 2, box["y"] + min(box["height"], height - box["y"]) / 2
+    seq = await page.evaluate(f"document.elementFromPoint({x}, {y}).closest('tr').dataset.seq")
+    await page.touchscreen.tap(x, y)
+    await expect(page.locator("#entry-seq")).to_have_text(f"#{seq}")
+    await expect(page.locator("#entry")).to_be_in_viewport(ratio=1)
+    assert await page.evaluate(
+        "[scrollY, document.querySelector('.journal-wrap').scrollTop]") == place
+    await page.locator("#entry-close").tap()
+    await expect(page.locator("#entry")).to_be_hidden()
+    await expect(page.locator(f"#journal tr[data-seq='{seq}']")).to_be_in_viewport()
+
+
+async def test_the_keyboard_moves_through_the_journal_and_opens_an_entry(
+        hub, clients, browser):
+    """The journal is one stop in the Tab order however many rows it has: the arrows move
+    between rows, Enter opens one, Escape closes it and gives the focus back to its row."""
+    page = await open_traffic(browser, hub_url(hub))
+    lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    for number in range(3):
+        await lamp.emit("reading", {"n": number})
+    await expect(events_named(page, "reading")).to_have_count(3)
+    rows = events_named(page, "reading")
+    await page.locator("#tf-q").focus()
+    await page.keyboard.press("Tab")
+    await expect(journal(page).first).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+    await expect(rows.nth(1)).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#entry-payload")).to_have_text('[\n  {\n    "n": 1\n  }\n]')
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#entry")).to_be_hidden()
+    await expect(rows.nth(1)).to_be_focused()
+
+    await page.keyboard.press("Tab")  # out of the journal at once, not through its rows
+    assert not await page.locator("#journal").evaluate(
+        "table => table.contains(document.activeElement)")
+    await page.keyboard.press("Shift+Tab")
+    await expect(rows.nth(1)).to_be_focused()
+    await page.keyboard.press("End")
+    await page.keyboard.press(" ")
+    await expect(page.locator("#entry")).to_be_visible()
+    await page.locator("#entry-close").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#entry")).to_be_hidden()
+    await expect(journal(page).last).to_be_focused()
 
 
 async def test_hostile_strings_show_as_text_and_run_nothing(hub, clients, browser):
@@ -168,6 +345,12 @@ async def test_the_composer_reaches_clients_and_shows_the_ack(hub, clients, brow
 
     await page.locator("#compose-target").select_option(f"sid:{lamp.sid}")
     await lamp.close()
+    await wait_until(lambda: lamp.sid not in hub.manager, message="the hub saw it go")
+    gone = page.locator("#compose-target option:checked")
+    for _ in range(2):  # each refresh of the list keeps the name, marked gone once
+        await page.locator("#compose-event").focus()
+        await page.locator("#compose-target").focus()  # the list is refreshed
+        await expect(gone).to_have_text(f"kitchen-lamp · {lamp.sid} (gone)")
     await page.locator("#compose-send").click()
     await expect(page.locator("#compose-status")).to_have_text(f"Error: unknown sid '{lamp.sid}'")
 

@@ -63,9 +63,30 @@ async def test_filters_and_bad_parameters(hub, clients):
     await device.call("join", "lab")
     page = (await get(hub, "/api/events", params={"kind": "join", "sid": device.sid})).json()
     assert [(e["kind"], e["room"]) for e in page["events"]] == [("join", "lab")]
-    for params in ({"kind": "gossip"}, {"after": "-1"}, {"limit": "many"}):
+    for params, error in (({"kind": "gossip"}, "kind must be one of"),
+                          ({"after": "-1"}, "after must be at least 0"),
+                          ({"limit": "many"}, "limit must be an integer"),
+                          ({"before": "soon"}, "before must be an integer (got 'soon')"),
+                          ({"before": "0"}, "before must be at least 1"),
+                          ({"before": "9", "after": "2"}, "give after or before, not both")):
         response = await get(hub, "/api/events", params=params)
         assert response.status_code == 400 and response.json()["ok"] is False, params
+        assert response.json()["error"].startswith(error), params
+
+
+async def test_before_pages_back_from_the_newest_matching_entries(hub, clients):
+    device = await clients("py", hub_url(hub), "websocket")
+    await device.call("join", "lab")
+    for index in range(1200):  # more than one page holds, after the entry sought
+        await device.emit("message", index)
+    await device.call("join", "attic")
+    wanted = {"kind": "join", "sid": device.sid, "limit": "1"}
+    page = (await get(hub, "/api/events", params={**wanted, "before": 2**53})).json()
+    assert [e["room"] for e in page["events"]] == ["attic"] and page["more"]
+    assert page["last_seq"] == hub.journal.last_seq
+    before = page["events"][0]["seq"]
+    page = (await get(hub, "/api/events", params={**wanted, "before": before})).json()
+    assert [e["room"] for e in page["events"]] == ["lab"]
 
 
 async def test_export_is_a_json_lines_download_with_the_filters(hub, clients):

@@ -1,4 +1,5 @@
-"""Sequence numbers, paging forward with ``after``, and eviction by count and by bytes."""
+"""Sequence numbers, paging forward with ``after`` and back with ``before``, and eviction by
+count and by bytes."""
 
 from __future__ import annotations
 
@@ -129,6 +130,40 @@ def test_a_filtered_page_reports_how_far_it_looked(journal: Journal) -> None:
     assert page.last_seq == 61 and not page.more
     assert read_all(journal, 0, 7, Filter(kind=Kind.EVENT_IN)) == [
         *range(1, 31), *range(32, 62)]
+
+
+def test_before_finds_the_newest_matches_however_far_back_they_are(journal: Journal) -> None:
+    journal.record_connect("sid-b", client="b", ip="10.0.0.2", transport="websocket")
+    journal.record_connect("sid-c", client="c", ip="10.0.0.3", transport="websocket")
+    fill(journal, 5000)
+    page = journal.page_before(10**15, 1, Filter(kind=Kind.CONNECT))
+    assert [e.seq for e in page.events] == [2]
+    assert page.more and page.last_seq == 5002  # where to follow new entries from
+    page = journal.page_before(page.events[0].seq, 5, Filter(kind=Kind.CONNECT))
+    assert [e.seq for e in page.events] == [1] and not page.more
+
+
+def test_before_pages_back_oldest_first_within_each_page(journal: Journal) -> None:
+    fill(journal, 45)
+    page = journal.page_before(41, 10)
+    assert [e.seq for e in page.events] == list(range(31, 41))
+    assert (page.last_seq, page.oldest_seq, page.more) == (40, 1, True)
+    seen: list[int] = []
+    before, more = 46, True
+    while more:
+        page = journal.page_before(before, 7, Filter(event="message"))
+        seen[:0] = [e.seq for e in page.events]
+        before, more = (page.events[0].seq if page.events else before), page.more
+    assert seen == list(range(1, 46))
+
+
+def test_before_skips_what_was_evicted() -> None:
+    journal = Journal(max_entries=10)
+    fill(journal, 25)
+    page = journal.page_before(18, 100)
+    assert [e.seq for e in page.events] == [16, 17]
+    assert (page.oldest_seq, page.evicted, page.more) == (16, 15, False)
+    assert journal.page_before(5).events == []
 
 
 def test_asking_past_the_newest_seq_points_back_to_it(journal: Journal) -> None:

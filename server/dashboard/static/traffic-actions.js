@@ -4,7 +4,6 @@
 // the one these act on.
 import {$, entrySummary, formatClock, kindLabel, postJson, recentEntries} from "./traffic-api.js";
 
-const RECENT_WINDOW = 1000; // journal entries searched for the client's traffic
 const RECENT_SHOWN = 20;
 const REFRESH_EVERY_MS = 3000;
 
@@ -21,12 +20,12 @@ async function refreshTraffic() {
   const asked = sid;
   let entries;
   try {
-    entries = await recentEntries({sid: asked}, RECENT_WINDOW);
+    entries = await recentEntries({sid: asked}, RECENT_SHOWN);
   } catch {
     return;
   }
   if (asked !== sid) return;
-  const items = entries.slice(-RECENT_SHOWN).reverse().map((entry) => {
+  const items = entries.reverse().map((entry) => {
     const item = document.createElement("li");
     const head = document.createElement("span");
     head.className = "muted";

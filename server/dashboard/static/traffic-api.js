@@ -3,7 +3,7 @@
 // into the page through textContent.
 
 export const $ = (id) => document.getElementById(id);
-const PAST_THE_NEWEST = Number.MAX_SAFE_INTEGER; // /api/events then answers the newest seq
+const PAST_THE_NEWEST = Number.MAX_SAFE_INTEGER; // before it: the journal's newest entries
 
 export function query(params) {
   const search = new URLSearchParams();
@@ -41,17 +41,15 @@ export async function postJson(path, body) {
   return {ok: response.ok, error: response.ok ? undefined : `HTTP ${response.status}`};
 }
 
-// The entries matching `filters` among the journal's newest `window` entries, oldest
-// first, or those past `after` when given (catching up after a reconnect).
-export async function recentEntries(filters, window, after = 0) {
-  if (!after) {
-    const newest = (await getJson("/api/events" + query({after: PAST_THE_NEWEST, limit: 1})))
-      .last_seq;
-    after = Math.max(0, newest - window);
-  }
-  const page = await getJson("/api/events" + query({...filters, after, limit: window}));
+// The newest `count` entries matching `filters` (however far back the journal holds them),
+// oldest first, or the first ones past `after` when given (catching up after a reconnect).
+export async function recentEntries(filters, count, after = 0) {
+  const from = after ? {after} : {before: PAST_THE_NEWEST};
+  const page = await getJson("/api/events" + query({...filters, ...from, limit: count}));
   return page.events;
 }
+
+export const filtering = (filters) => Object.values(filters).some(Boolean);
 
 // The live clients and rooms, as /api/connections tells them.
 export async function liveClients() {
@@ -65,6 +63,15 @@ export async function liveClients() {
 
 export function clientLabel(c) {
   return `${c.name || "(no name)"} · ${c.sid}`;
+}
+
+const GONE = " (gone)";
+
+// The option for `value` in a picker refilled without it (its client has gone): the label
+// it had, marked gone, so that a choice never changes by itself.  Call before refilling.
+export function goneOption(select, value) {
+  const text = [...select.options].find((o) => o.value === value)?.text || value;
+  return new Option(text.endsWith(GONE) ? text : text + GONE, value);
 }
 
 export function formatClock(ms) {

@@ -2,7 +2,7 @@
 // show the hub's answer (recipients, the client's ack, or the error).  The arguments are
 // checked with JSON.parse as they are typed: a syntax error is shown inline and nothing
 // is sent.  A JSON array is the argument list; any other value is the single argument.
-import {$, clientLabel, postJson} from "./traffic-api.js";
+import {$, clientLabel, goneOption, postJson} from "./traffic-api.js";
 
 // {args} or {error}: what the text in the arguments box sends.
 export function parseArguments(text) {
@@ -73,11 +73,12 @@ async function send(event) {
   }
 }
 
-// The target list: everyone, each live client, each room; the chosen target stays even
-// when its client has gone (the hub then says so).
+// The target list: everyone, each live client, each room; the chosen target stays, with
+// its label, even when its client has gone (the hub then says so).
 function fillTargets({clients, rooms}) {
   const select = $("compose-target");
   const chosen = select.value;
+  const gone = chosen && goneOption(select, chosen);
   const group = (label, options) => {
     const optgroup = document.createElement("optgroup");
     optgroup.label = label;
@@ -89,9 +90,7 @@ function fillTargets({clients, rooms}) {
     group("Clients", clients.map((c) => [`sid:${c.sid}`, clientLabel(c)])),
     group("Rooms", rooms.map(([room, members]) => [`room:${room}`, `${room} (${members})`]))];
   select.replaceChildren(...known);
-  if (chosen && ![...select.options].some((o) => o.value === chosen)) {
-    select.append(new Option(`${chosen.slice(chosen.indexOf(":") + 1)} (gone)`, chosen));
-  }
+  if (chosen && ![...select.options].some((o) => o.value === chosen)) select.append(gone);
   select.value = chosen || "all:";
   updateAckControls();
 }

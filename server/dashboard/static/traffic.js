@@ -2,10 +2,12 @@
 // an entry's payload, and counts per event name.  Under a flood the page stays
 // responsive: entries wait in a bounded queue, are drawn in batches once per animation
 // frame, the table keeps at most MAX_ROWS, and whatever was dropped is counted and said.
-// Client strings only ever go through textContent.
+// From the keyboard the journal is one stop in the Tab order: the arrow keys move between
+// its rows, Enter opens one, Escape closes it.  Client strings only ever go through
+// textContent.
 import {
-  $, clientLabel, entryClient, entrySummary, formatClock, getJson, kindLabel, liveClients, query,
-  recentEntries,
+  $, clientLabel, entryClient, entrySummary, filtering, formatClock, getJson, goneOption,
+  kindLabel, liveClients, query, recentEntries,
 } from "./traffic-api.js";
 import {startClientActions} from "./traffic-actions.js";
 import {startComposer} from "./traffic-composer.js";
@@ -19,11 +21,13 @@ const COLUMNS = ["Time", "Kind", "Client", "Event", "Details"];
 const shown = new Map(); // seq -> entry, for the rows in the table
 let queue = []; // entries received, not drawn yet (oldest first)
 let lastSeq = 0; // newest entry taken from the API or the feed
-let skipped = 0;
+let skipped = 0; // entries that came faster than the page draws them
+let leftOut = 0; // entries past the MAX_ROWS newest that a paused view holds
 let paused = false;
 let feed = null;
 let generation = 0; // which filters the feed in flight was opened for
 let frame = 0;
+let current = null; // the journal's row in the Tab order (the others are tabIndex -1)
 
 // -- the journal table -------------------------------------------------------------------
 
@@ -31,6 +35,7 @@ function newRow(entry) {
   const tr = document.createElement("tr");
   tr.dataset.seq = String(entry.seq);
   tr.dataset.kind = entry.kind;
+  tr.tabIndex = -1;
   const values = [formatClock(entry.time), kindLabel(entry.kind), entryClient(entry),
     entry.event || "", entrySummary(entry)];
   values.forEach((value, index) => {
@@ -61,25 +66,85 @@ function draw() {
     body.lastElementChild.remove();
   }
   $("journal-empty").hidden = body.rows.length > 0;
+  if (!current?.isConnected) makeCurrent(body.rows[0]);
   if (queue.length) schedule();
+}
+
+function makeCurrent(tr) {
+  if (current) current.tabIndex = -1;
+  current = tr || null;
+  if (current) current.tabIndex = 0;
+}
+
+const MOVES = {
+  ArrowDown: (tr) => tr.nextElementSibling,
+  ArrowUp: (tr) => tr.previousElementSibling,
+  Home: (tr) => tr.parentElement.firstElementChild,
+  End: (tr) => tr.parentElement.lastElementChild,
+};
+
+function onJournalKey(event) {
+  const tr = event.target.closest("tr[data-seq]");
+  if (!tr) return;
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    openRow(tr);
+  } else if (MOVES[event.key]) {
+    event.preventDefault();
+    const next = MOVES[event.key](tr);
+    if (next) {
+      makeCurrent(next);
+      next.focus();
+    }
+  }
+}
+
+function openRow(tr) {
+  const entry = tr && shown.get(Number(tr.dataset.seq));
+  if (!entry) return;
+  makeCurrent(tr);
+  showEntry(entry);
+}
+
+// Hides the entry and gives the focus back to its row, where a keyboard user left off.
+function closeEntry() {
+  $("entry").hidden = true;
+  const seq = $("entry-seq").dataset.seq;
+  const row = $("journal").querySelector(`tr[data-seq="${seq}"]`) || current;
+  if (row) {
+    makeCurrent(row);
+    row.focus({preventScroll: true});
+  }
 }
 
 function schedule() {
   if (!frame) frame = requestAnimationFrame(draw);
 }
 
+function sayDropped() {
+  const note = $("traffic-skipped");
+  note.textContent = [
+    skipped && `${skipped} entries skipped: they came faster than this page shows them.`,
+    leftOut && `${leftOut} entries left out while paused: a paused view holds the newest ` +
+      `${MAX_ROWS}.`,
+  ].filter(Boolean).join(" ");
+  note.hidden = !skipped && !leftOut;
+}
+
 function countSkipped(count) {
   skipped += count;
-  const note = $("traffic-skipped");
-  note.textContent = `${skipped} entries skipped: they came faster than this page shows them.`;
-  note.hidden = false;
+  sayDropped();
 }
 
 function take(entry) {
   if (entry.seq <= lastSeq) return; // already had it (backfill and feed overlap)
   lastSeq = entry.seq;
   queue.push(entry);
-  if (queue.length > MAX_ROWS) countSkipped(queue.splice(0, queue.length - MAX_ROWS).length);
+  if (queue.length > MAX_ROWS) {
+    const dropped = queue.splice(0, queue.length - MAX_ROWS).length;
+    if (paused) leftOut += dropped; else skipped += dropped;
+    sayDropped();
+  }
   schedule();
 }
 
@@ -89,7 +154,8 @@ function clearJournal() {
   $("journal").tBodies[0].replaceChildren();
   $("journal-empty").hidden = false;
   skipped = 0;
-  $("traffic-skipped").hidden = true;
+  leftOut = 0;
+  sayDropped();
 }
 
 // -- the feed ----------------------------------------------------------------------------
@@ -120,6 +186,8 @@ function openFeed() {
   lastSeq = 0;
   clearJournal();
   const wanted = filters();
+  $("journal-empty").textContent = filtering(wanted) ? "No matching traffic." : "No traffic yet.";
+  $("traffic-export").href = "/api/events/export" + query(wanted);
   const early = [];
   let catchingUp = false;
   feed = new EventSource("/api/events/feed" + query(wanted));
@@ -171,6 +239,7 @@ function showEntry(entry) {
     return [dt, dd];
   }));
   $("entry-seq").textContent = `#${entry.seq}`;
+  $("entry-seq").dataset.seq = String(entry.seq);
   let payload = "(no payload)";
   if (entry.truncated) {
     payload = `(cut: the first part of ${entry.size} bytes)\n${entry.args}`;
@@ -221,10 +290,7 @@ function fillSelect(select, options, keep) {
   const chosen = select.value;
   const items = [...select.options].slice(0, keep);
   for (const [value, label] of options) items.push(new Option(label, value));
-  if (chosen && !items.some((o) => o.value === chosen)) {
-    items.push(new Option(`${[...select.options].find((o) => o.value === chosen)?.text} (gone)`,
-      chosen));
-  }
+  if (chosen && !items.some((o) => o.value === chosen)) items.push(goneOption(select, chosen));
   select.replaceChildren(...items);
   select.value = chosen;
 }
@@ -288,11 +354,14 @@ function start() {
   });
   $("traffic-clear").addEventListener("click", clearJournal);
   $("journal").tBodies[0].addEventListener("click", (event) => {
-    const tr = event.target.closest("tr[data-seq]");
-    const entry = tr && shown.get(Number(tr.dataset.seq));
-    if (entry) showEntry(entry);
+    openRow(event.target.closest("tr[data-seq]"));
   });
-  $("entry-close").addEventListener("click", () => { $("entry").hidden = true; });
+  $("journal").tBodies[0].addEventListener("keydown", onJournalKey);
+  $("entry-close").addEventListener("click", closeEntry);
+  document.addEventListener("keydown", (event) => {
+    const within = $("entry").contains(event.target) || $("journal").contains(event.target);
+    if (event.key === "Escape" && !$("entry").hidden && within) closeEntry();
+  });
   startComposer({refreshPickers, showView});
   startClientActions();
   showView(location.hash === "#traffic" ? "traffic" : "clients");
