@@ -139,7 +139,8 @@ async def test_filters_find_matches_behind_many_newer_entries(hub, clients, brow
 
     await page.locator("#views a[data-view='clients']").click()
     await page.locator(f"tr[data-sid='{lamp.sid}']").click()
-    await expect(page.locator("#client-traffic")).to_contain_text('reading [{"lux":7}]')
+    await expect(page.locator("#client-traffic")).to_contain_text(
+        'reading refused: unknown event \'reading\' · [{"lux":7}]')
 
 
 async def test_export_downloads_the_entries_matching_the_filters(hub, clients, browser):
@@ -158,6 +159,24 @@ async def test_export_downloads_the_entries_matching_the_filters(hub, clients, b
     lines = [orjson.loads(line) for line in text.splitlines()]
     assert [(line["client"], line["args"]) for line in lines] == [
         ("garden-tap", [{"litres": 2}])]
+
+
+async def test_a_refused_event_reads_as_refused_not_as_traffic(hub, clients, browser):
+    page = await open_traffic(browser, hub_url(hub))
+    lamp = await clients("js", hub_url(hub), "websocket", {"name": "hall-lamp"})
+    await lamp.emit("set_state", {"on": True})  # the hub has no such event
+    await lamp.emit("message", {"on": True})
+    refused, relayed = events_named(page, "set_state"), events_named(page, "message")
+    await expect(refused.locator(".kind")).to_have_text("in, refused")
+    await expect(refused.locator("td[data-label='Details']")).to_have_text(
+        re.compile(r"^refused: unknown event 'set_state' · "))
+    await expect(relayed.locator(".kind")).to_have_text("in")
+    bad = await page.locator("#journal").evaluate(
+        "table => getComputedStyle(table).getPropertyValue('--bad').trim()")
+    colour = "element => getComputedStyle(element).color"
+    assert await refused.locator(".kind").evaluate(colour) != await relayed.locator(
+        ".kind").evaluate(colour)
+    assert bad  # the refused colour is the page's own
 
 
 async def test_a_long_payload_wraps_inside_the_journal(hub, clients, browser):
@@ -362,7 +381,8 @@ async def test_a_clients_details_show_its_traffic_and_act_on_it(hub, clients, br
     await expect(page.locator("#live")).to_have_text("Live")
     await page.locator(f"tr[data-sid='{lamp.sid}']").click()
     actions = page.locator("#client-actions")
-    await expect(actions.locator("#client-traffic")).to_contain_text('reading [{"lux":5}]')
+    await expect(actions.locator("#client-traffic")).to_contain_text(
+        'reading refused: unknown event \'reading\' · [{"lux":5}]')
 
     await actions.locator("#client-room").fill("kitchen")
     await actions.locator("#client-join").click()

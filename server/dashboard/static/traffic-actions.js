@@ -29,7 +29,7 @@ async function refreshTraffic() {
     const item = document.createElement("li");
     const head = document.createElement("span");
     head.className = "muted";
-    head.textContent = `${formatClock(entry.time)} ${kindLabel(entry.kind)} `;
+    head.textContent = `${formatClock(entry.time)} ${kindLabel(entry)} `;
     const event = document.createElement("strong");
     event.textContent = entry.event || "";
     item.append(head, event, " ", entrySummary(entry));

@@ -81,7 +81,12 @@ export function formatClock(ms) {
 }
 
 const KIND_LABELS = {event_in: "in", event_out: "out"};
-export const kindLabel = (kind) => KIND_LABELS[kind] || kind;
+
+// An event the hub refused (unknown, or the wrong arguments) must not read as traffic that
+// went through: it is labelled so, and entrySummary puts why first.
+export const refusedEvent = (entry) => entry.kind === "event_in" && Boolean(entry.reason);
+export const kindLabel = (entry) =>
+  refusedEvent(entry) ? "in, refused" : KIND_LABELS[entry.kind] || entry.kind;
 
 const PREVIEW_CHARACTERS = 120;
 
@@ -102,8 +107,8 @@ function targetText(entry) {
 export function entrySummary(entry) {
   switch (entry.kind) {
     case "event_in":
-      return [payloadPreview(entry), entry.ack ? "(ack asked)" : "",
-        entry.reason && `refused: ${entry.reason}`].filter(Boolean).join(" ");
+      return [entry.reason && `refused: ${entry.reason} ·`, payloadPreview(entry),
+        entry.ack ? "(ack asked)" : ""].filter(Boolean).join(" ");
     case "event_out": {
       const count = entry.recipients === 1 ? "1 recipient" : `${entry.recipients} recipients`;
       return [targetText(entry), `(${count})`, payloadPreview(entry)].join(" ");

@@ -7,7 +7,7 @@
 // textContent.
 import {
   $, clientLabel, entryClient, entrySummary, filtering, formatClock, getJson, goneOption,
-  kindLabel, liveClients, query, recentEntries,
+  kindLabel, liveClients, query, recentEntries, refusedEvent,
 } from "./traffic-api.js";
 import {startClientActions} from "./traffic-actions.js";
 import {startComposer} from "./traffic-composer.js";
@@ -36,7 +36,8 @@ function newRow(entry) {
   tr.dataset.seq = String(entry.seq);
   tr.dataset.kind = entry.kind;
   tr.tabIndex = -1;
-  const values = [formatClock(entry.time), kindLabel(entry.kind), entryClient(entry),
+  if (refusedEvent(entry)) tr.dataset.refused = "";
+  const values = [formatClock(entry.time), kindLabel(entry), entryClient(entry),
     entry.event || "", entrySummary(entry)];
   values.forEach((value, index) => {
     const td = tr.insertCell();
