@@ -280,6 +280,8 @@ async def test_the_keyboard_moves_through_the_journal_and_opens_an_entry(
     between rows, Enter opens one, Escape closes it and gives the focus back to its row."""
     page = await open_traffic(browser, hub_url(hub))
     lamp = await clients("py", hub_url(hub), "websocket", {"name": "kitchen-lamp"})
+    # Drawn before the events: Tab must still land on the newest row, the one on top.
+    await expect(page.locator("#journal tbody tr[data-kind='connect']")).to_have_count(1)
     for number in range(3):
         await lamp.emit("reading", {"n": number})
     await expect(events_named(page, "reading")).to_have_count(3)

@@ -28,6 +28,7 @@ let feed = null;
 let generation = 0; // which filters the feed in flight was opened for
 let frame = 0;
 let current = null; // the journal's row in the Tab order (the others are tabIndex -1)
+let currentChosen = false; // by the user (arrows, Enter, a click); if not, the newest row
 
 // -- the journal table -------------------------------------------------------------------
 
@@ -67,13 +68,14 @@ function draw() {
     body.lastElementChild.remove();
   }
   $("journal-empty").hidden = body.rows.length > 0;
-  if (!current?.isConnected) makeCurrent(body.rows[0]);
+  if (!currentChosen || !current?.isConnected) makeCurrent(body.rows[0], false);
   if (queue.length) schedule();
 }
 
-function makeCurrent(tr) {
+function makeCurrent(tr, chosen = true) {
   if (current) current.tabIndex = -1;
   current = tr || null;
+  currentChosen = chosen && current !== null;
   if (current) current.tabIndex = 0;
 }
 
