@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -175,6 +176,39 @@ async def test_the_micropython_snippet_starts_a_new_session_when_the_hub_ends_it
     after = requests_made(process)[before_the_close:]
     on_the_old = [line for line in after if eio_sid in line]
     assert len(on_the_old) <= 1 and after[len(on_the_old)].endswith("transport=polling"), after
+
+
+async def test_the_micropython_snippet_starts_a_new_session_when_its_own_is_unknown(
+        tmp_path: Path, clients: ConnectClient) -> None:
+    """Away past the ping timeout (stopped, as a device off the Wi-Fi), the snippet finds
+    its session unknown (HTTP 400): it opens a new one instead of polling the old one in
+    a loop."""
+    async with running_hub(ping_interval=1.0, ping_timeout=1.0) as hub:
+        assert hub.port is not None
+        observer = await clients("py", hub_url(hub), "websocket")
+        await observer.call("join", ROOM)
+        process = micropython(snippet("micropython", hub.port).code, tmp_path)
+        await process.start()
+        assert process.process is not None
+        try:
+            first = (await observer.next_event("message"))[0]["from"]
+            eio_sid = requests_made(process)[1].rpartition("&sid=")[2]
+            process.process.send_signal(signal.SIGSTOP)
+            try:
+                await wait_until(lambda: eio_sid not in hub.sio.eio.sockets, WITHIN,
+                                 "the hub to forget the stopped snippet's session")
+                before_the_return = len(requests_made(process))
+            finally:
+                process.process.send_signal(signal.SIGCONT)
+            again = await observer.next_event("message")
+        finally:
+            await process.kill()
+    assert again[0]["from"] != first
+    assert any(line.startswith("hub lost: hub answered 400") for line in process.printed)
+    after = requests_made(process)[before_the_return:]
+    on_the_old = [line for line in after if eio_sid in line]
+    # The pong a ping asked for before the stop, and the poll that finds the session gone.
+    assert len(on_the_old) <= 2 and after[len(on_the_old)].endswith("transport=polling"), after
 
 
 @pytest.mark.parametrize("key", ["javascript", "python"])
