@@ -2,7 +2,8 @@
 
 One source for the window and the dashboard.  Each snippet connects, joins the room
 ``kitchen``, sends a ``message`` (JavaScript and Python a ``room_message`` too) as the hub
-protocol (README, "The hub protocol") defines them, and prints what the others send.
+protocol (README, "The hub protocol") defines them, and prints what the others send, or
+the hub's reason when it refuses the connect; none retries in a tight loop.
 When the hub wants a token, the snippets carry ``TOKEN_PLACEHOLDER`` where it goes: the
 token itself is never shown.  The JavaScript, Python and MicroPython snippets are run
 against a live hub in the tests (tests/discovery/test_connect_snippets.py).
@@ -66,8 +67,15 @@ async def main():
         # What the other clients send: {"from": sid, "room": name (optional), "data": ...}
         print("from", msg["from"], msg.get("room", ""), msg["data"])
 
-    await sio.connect(HUB, auth=AUTH)
-    print("connected as", sio.sid)
+    @sio.event
+    async def connect_error(error):  # the hub's refusal, or why it cannot be reached
+        print("cannot connect:", error["message"] if isinstance(error, dict) else error)
+
+    try:
+        await sio.connect(HUB, auth=AUTH)
+    except socketio.exceptions.ConnectionError:
+        return  # connect_error has said why
+    print("connected as", sio.get_sid())  # the sid the hub shows
     answer = await sio.call("join", "$room")
     print("joined", answer["rooms"])
     await sio.emit("message", {"text": "hello from Python"})
@@ -97,18 +105,23 @@ void emitEvent(JsonDocument &event) {  // ["name", argument]
 }
 
 void onSocketIO(socketIOmessageType_t type, uint8_t *payload, size_t length) {
-  if (type == sIOtype_CONNECT && payload[0] != '{') {
-    socketIO.send(sIOtype_CONNECT, AUTH);  // websocket open: join the hub, with auth
-  } else if (type == sIOtype_CONNECT) {    // the hub accepted us: {"sid": ...}
-    JsonDocument join;
-    join.add("join");
-    join.add("$room");
-    emitEvent(join);
+  if (type == sIOtype_CONNECT) {            // websocket open: join the hub, with auth
+    socketIO.send(sIOtype_CONNECT, AUTH);
+    // The library keeps the hub's "accepted" to itself: the join's ack (id 1) says it.
+    socketIO.send(sIOtype_EVENT, "1[\\"join\\",\\"$room\\"]");
+  } else if (type == sIOtype_ACK) {         // 1[{"ok": true, "rooms": [...]}]: we are in
+    Serial.printf("joined: %.*s\\n", (int)length - 1, (const char *)payload + 1);
     JsonDocument message;
     message.add("message");
     message.add<JsonObject>()["text"] = "hello from an ESP32";
     emitEvent(message);
-  } else if (type == sIOtype_EVENT) {      // ["message", {"from": sid, "data": ...}]
+  } else if (type == sIOtype_ERROR) {       // refused: {"message": why}
+    JsonDocument error;
+    deserializeJson(error, payload, length);
+    Serial.printf("cannot connect: %s\\n", error["message"] | "refused");
+  } else if (type == sIOtype_DISCONNECT) {  // the library tries again, every 10 s
+    Serial.println("hub lost");
+  } else if (type == sIOtype_EVENT) {       // ["message", {"from": sid, "data": ...}]
     Serial.printf("%.*s\\n", (int)length, (const char *)payload);
   }
 }
@@ -128,6 +141,7 @@ void setup() {
   }
   socketIO.begin(host.c_str(), port, "/socket.io/?EIO=4");
   socketIO.onEvent(onSocketIO);
+  socketIO.setReconnectInterval(10000);  // not the default 0.5 s: never flood the hub
 }
 
 void loop() { socketIO.loop(); }
@@ -151,6 +165,7 @@ static void send_text(const char *text) {
 
 static void on_ws(void *arg, esp_event_base_t base, int32_t id, void *event_data) {
     esp_websocket_event_data_t *event = event_data;
+    if (id == WEBSOCKET_EVENT_DISCONNECTED) printf("hub lost\\n");  // again in 10 s
     if (id != WEBSOCKET_EVENT_DATA || event->op_code != 1 || event->data_len < 1) return;
     const char *text = event->data_ptr;
     if (text[0] == '0') {                   // Engine.IO open: join the hub, with auth
@@ -160,6 +175,8 @@ static void on_ws(void *arg, esp_event_base_t base, int32_t id, void *event_data
     } else if (strncmp(text, "40", 2) == 0) {  // the hub accepted us
         send_text("42[\\"join\\",\\"$room\\"]");
         send_text("42[\\"message\\",{\\"text\\":\\"hello from ESP-IDF\\"}]");
+    } else if (strncmp(text, "44", 2) == 0) {  // refused: {"message": why}
+        printf("cannot connect: %.*s\\n", event->data_len - 2, text + 2);
     } else if (strncmp(text, "42", 2) == 0) {  // ["message", {"from": sid, "data": ...}]
         printf("%.*s\\n", event->data_len - 2, text + 2);
     }
@@ -178,7 +195,8 @@ void hub_connect(void) {
     }
     mdns_query_results_free(found);
 
-    esp_websocket_client_config_t config = {.uri = uri};
+    // Lost (or refused, then let go by the hub): try again every 10 s, never faster.
+    esp_websocket_client_config_t config = {.uri = uri, .reconnect_timeout_ms = 10000};
     client = esp_websocket_client_init(&config);
     esp_websocket_register_events(client, WEBSOCKET_EVENT_ANY, on_ws, NULL);
     esp_websocket_client_start(client);
@@ -188,14 +206,19 @@ void hub_connect(void) {
 _MICROPYTHON = Template("""\
 # MicroPython (ESP32): Engine.IO long-polling over the built-in requests module.
 import json
+import time
 import requests
 
 HUB = "$url/socket.io/?EIO=4&transport=polling"
 AUTH = {$py_token"name": "micropython"}
+RETRY_SECONDS = 5  # between tries while the hub is away: slow, so it is never flooded
 
 
-def packets(text):
-    return text.split("\\x1e")  # several packets in one poll
+def get(url):
+    answer = requests.get(url)
+    if answer.status_code != 200:  # 400 "Session ID unknown": the hub ended the session
+        raise OSError("hub answered %d %s" % (answer.status_code, answer.text))
+    return answer.text.split("\\x1e")  # several packets in one poll
 
 
 def post(url, packet):
@@ -206,18 +229,40 @@ def emit(url, event, data):
     post(url, "42" + json.dumps([event, data]))
 
 
-opened = json.loads(requests.get(HUB).text[1:])  # "0{sid, pingInterval, ...}"
-url = HUB + "&sid=" + opened["sid"]
-post(url, "40" + json.dumps(AUTH))
+def session():
+    \"\"\"One Engine.IO session, until the hub ends it; False if the hub refused us.\"\"\"
+    opened = json.loads(get(HUB)[0][1:])  # "0{sid, pingInterval, ...}"
+    url = HUB + "&sid=" + opened["sid"]
+    post(url, "40" + json.dumps(AUTH))
+    while True:
+        for packet in get(url):
+            if packet.startswith("40"):  # the hub accepted us
+                emit(url, "join", "$room")
+                emit(url, "message", {"text": "hello from MicroPython"})
+            elif packet.startswith("44"):  # refused: {"message": why}
+                print("cannot connect:", json.loads(packet[2:])["message"])
+                post(url, "1")  # close the session: trying again would be refused too
+                return False
+            elif packet.startswith("41"):  # disconnected on purpose (the dashboard)
+                print("disconnected by the hub")
+                post(url, "1")
+                return False
+            elif packet == "1":  # the hub closed the session: it stops or restarts
+                print("the hub closed the session")
+                return True
+            elif packet == "2":  # ping: answer pong
+                post(url, "3")
+            elif packet.startswith("42"):  # ["message", {"from": sid, "data": ...}]
+                print(json.loads(packet[2:]))
+
+
 while True:
-    for packet in packets(requests.get(url).text):
-        if packet.startswith("40"):  # the hub accepted us
-            emit(url, "join", "$room")
-            emit(url, "message", {"text": "hello from MicroPython"})
-        elif packet == "2":  # ping: answer pong
-            post(url, "3")
-        elif packet.startswith("42"):  # ["message", {"from": sid, "data": ...}]
-            print(json.loads(packet[2:]))
+    try:
+        if not session():
+            break
+    except OSError as error:  # the hub or the Wi-Fi is away
+        print("hub lost:", error)
+    time.sleep(RETRY_SECONDS)
 """)
 
 _PLATFORMS = (

@@ -8,10 +8,13 @@ message back; the snippet runs until the test ends it, as it would for a user.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from helpers.clients import JS_DIR, ConnectClient
 from helpers.support import LoggedProcess, hub_url, running_hub, wait_until
@@ -61,41 +64,60 @@ async def test_the_snippet_joins_sends_and_receives(key: str, greeting: str, tmp
 
 
 MICROPYTHON_REQUESTS = """\
-# MicroPython's built-in requests module, as much as the snippet uses, for CPython.
+# MicroPython's built-in requests module, as much as the snippet uses, for CPython: an HTTP
+# error is an answer with its status_code, as there; each request is written to stderr.
+import sys
+import urllib.error
 import urllib.request
 
 
 class Response:
-    def __init__(self, text):
+    def __init__(self, status_code, text):
+        self.status_code = status_code
         self.text = text
 
     def close(self):
         pass
 
 
+def send(request):
+    print(request.get_method(), request.full_url, file=sys.stderr, flush=True)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return Response(answer.status, answer.read().decode())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, error.read().decode())
+
+
 def get(url):
-    with urllib.request.urlopen(url, timeout=60) as answer:
-        return Response(answer.read().decode())
+    return send(urllib.request.Request(url))
 
 
 def post(url, data, headers=None):
-    request = urllib.request.Request(url, data.encode(), headers or {}, method="POST")
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return Response(answer.read().decode())
+    return send(urllib.request.Request(url, data.encode(), headers or {}, method="POST"))
 """
+
+
+def micropython(code: str, tmp_path: Path) -> LoggedProcess:
+    """The MicroPython snippet under CPython, beside the stand-in for its ``requests``."""
+    (tmp_path / "requests.py").write_text(MICROPYTHON_REQUESTS)
+    return LoggedProcess(*command("micropython", code, tmp_path), cwd=tmp_path)
+
+
+def requests_made(process: LoggedProcess) -> list[str]:
+    """``GET url`` / ``POST url``, in the order the stand-in was asked."""
+    return [line for line in process.lines if line.startswith(("GET ", "POST "))]
 
 
 async def test_the_micropython_snippet_speaks_engine_io_polling(
         tmp_path: Path, clients: ConnectClient) -> None:
     """Run by CPython with a stand-in for MicroPython's ``requests``: its Engine.IO and
     Socket.IO packets are the part that could be wrong."""
-    (tmp_path / "requests.py").write_text(MICROPYTHON_REQUESTS)
     async with running_hub() as hub:
         assert hub.port is not None
         observer = await clients("py", hub_url(hub), "websocket")
         await observer.call("join", ROOM)
-        code = snippet("micropython", hub.port).code
-        process = LoggedProcess(*command("micropython", code, tmp_path), cwd=tmp_path)
+        process = micropython(snippet("micropython", hub.port).code, tmp_path)
         await process.start()
         try:
             sent = await observer.next_event("message")
@@ -108,23 +130,126 @@ async def test_the_micropython_snippet_speaks_engine_io_polling(
             await process.kill()
 
 
-async def test_the_python_snippet_works_with_the_token_in_its_place(
-        tmp_path: Path, clients: ConnectClient) -> None:
+async def test_the_micropython_snippet_prints_a_refusal_closes_its_session_and_stops(
+        tmp_path: Path) -> None:
+    """Pasted with the placeholder: the hub's reason on the console, then four requests in
+    all (open, connect, the poll that brings the refusal, close), not a poll of a dead
+    session in a loop."""
     async with running_hub(auth_token="s3cret-hub-token") as hub:
         assert hub.port is not None
-        code = snippet("python", hub.port, auth_required=True).code
+        process = micropython(snippet("micropython", hub.port, auth_required=True).code,
+                              tmp_path)
+        await process.start()
+        try:
+            exit_code = await asyncio.wait_for(process.wait(), WITHIN)
+        finally:
+            await process.kill()
+        # Closed by the snippet, not left to the hub's connect_timeout (45 s).
+        await wait_until(lambda: not hub.sio.eio.sockets, WITHIN, "the session to close")
+    assert (exit_code, process.printed) == (
+        0, ["cannot connect: authentication failed: wrong token"]), process.output()
+    made = requests_made(process)
+    assert [line.split()[0] for line in made] == ["GET", "POST", "GET", "POST"], made
+    assert "&sid=" not in made[0] and all("&sid=" in line for line in made[1:]), made
+
+
+async def test_the_micropython_snippet_starts_a_new_session_when_the_hub_ends_its_own(
+        tmp_path: Path, clients: ConnectClient) -> None:
+    """A session the hub closes is over: the snippet opens a new one (after its pause),
+    at most one request reaching the old one after the close, instead of polling it in a
+    loop."""
+    async with running_hub() as hub:
+        assert hub.port is not None
+        observer = await clients("py", hub_url(hub), "websocket")
+        await observer.call("join", ROOM)
+        process = micropython(snippet("micropython", hub.port).code, tmp_path)
+        await process.start()
+        try:
+            first = (await observer.next_event("message"))[0]["from"]
+            eio_sid = requests_made(process)[1].rpartition("&sid=")[2]
+            before_the_close = len(requests_made(process))
+            await hub.sio.eio.disconnect(eio_sid)
+            again = await observer.next_event("message")
+        finally:
+            await process.kill()
+    assert again[0]["from"] != first and again[0]["data"] == {"text": "hello from MicroPython"}
+    after = requests_made(process)[before_the_close:]
+    on_the_old = [line for line in after if eio_sid in line]
+    assert len(on_the_old) <= 1 and after[len(on_the_old)].endswith("transport=polling"), after
+
+
+async def test_the_micropython_snippet_starts_a_new_session_when_its_own_is_unknown(
+        tmp_path: Path, clients: ConnectClient) -> None:
+    """Away past the ping timeout (stopped, as a device off the Wi-Fi), the snippet finds
+    its session unknown (HTTP 400): it opens a new one instead of polling the old one in
+    a loop."""
+    async with running_hub(ping_interval=1.0, ping_timeout=1.0) as hub:
+        assert hub.port is not None
+        observer = await clients("py", hub_url(hub), "websocket")
+        await observer.call("join", ROOM)
+        process = micropython(snippet("micropython", hub.port).code, tmp_path)
+        await process.start()
+        assert process.process is not None
+        try:
+            first = (await observer.next_event("message"))[0]["from"]
+            eio_sid = requests_made(process)[1].rpartition("&sid=")[2]
+            process.process.send_signal(signal.SIGSTOP)
+            try:
+                await wait_until(lambda: eio_sid not in hub.sio.eio.sockets, WITHIN,
+                                 "the hub to forget the stopped snippet's session")
+                before_the_return = len(requests_made(process))
+            finally:
+                process.process.send_signal(signal.SIGCONT)
+            again = await observer.next_event("message")
+        finally:
+            await process.kill()
+    assert again[0]["from"] != first
+    assert any(line.startswith("hub lost: hub answered 400") for line in process.printed)
+    after = requests_made(process)[before_the_return:]
+    on_the_old = [line for line in after if eio_sid in line]
+    # The pong a ping asked for before the stop, and the poll that finds the session gone.
+    assert len(on_the_old) <= 2 and after[len(on_the_old)].endswith("transport=polling"), after
+
+
+@pytest.mark.parametrize("key", ["javascript", "python"])
+async def test_with_the_placeholder_token_the_snippet_prints_the_hubs_reason(
+        key: str, tmp_path: Path) -> None:
+    async with running_hub(auth_token="s3cret-hub-token") as hub:
+        assert hub.port is not None
+        process = LoggedProcess(*command(key, snippet(key, hub.port, True).code, tmp_path))
+        await process.start()
+        try:
+            exit_code = await asyncio.wait_for(process.wait(), WITHIN)
+        finally:
+            await process.kill()
+    # console.error writes to stderr (``lines``), print to stdout (``printed``).
+    assert "cannot connect: authentication failed: wrong token" in (
+        process.printed + process.lines), process.output()
+    assert exit_code == 0 and not any("Traceback" in line for line in process.lines)
+
+
+@pytest.mark.parametrize("key", ["javascript", "python"])
+async def test_with_the_token_in_its_place_the_snippet_prints_the_sid_the_hub_lists(
+        key: str, tmp_path: Path, clients: ConnectClient) -> None:
+    async with running_hub(auth_token="s3cret-hub-token") as hub:
+        assert hub.port is not None
+        code = snippet(key, hub.port, auth_required=True).code
         assert TOKEN_PLACEHOLDER in code and "s3cret" not in code
         observer = await clients("py", hub_url(hub), "websocket",
                                  auth={"token": "s3cret-hub-token"})
         await observer.call("join", ROOM)
-        process = LoggedProcess(*command("python", code.replace(TOKEN_PLACEHOLDER,
-                                                                "s3cret-hub-token"), tmp_path))
+        process = LoggedProcess(*command(key, code.replace(TOKEN_PLACEHOLDER,
+                                                           "s3cret-hub-token"), tmp_path))
         await process.start()
         try:
-            assert (await observer.next_event("message"))[0]["data"] == {
-                "text": "hello from Python"}
+            assert (await observer.next_event("message"))[0]["data"]["text"].startswith(
+                "hello from")
+            async with httpx.AsyncClient(base_url=hub_url(hub)) as http:
+                listed = (await http.get("/api/connections")).json()["connections"]
         finally:
             await process.kill()
+    snippet_sid = next(c["sid"] for c in listed if c["sid"] != observer.sid)
+    assert f"connected as {snippet_sid}" in process.printed, process.printed
 
 
 @pytest.mark.parametrize("auth_required", [False, True])
@@ -143,3 +268,18 @@ def test_the_esp32_snippets_find_the_hub_by_mdns_too() -> None:
     assert 'MDNS.queryService("socketio", "tcp")' in by_key["arduino"]
     assert 'mdns_query_ptr("_socketio", "_tcp"' in by_key["esp-idf"]
     assert "/socket.io/?EIO=4&transport=websocket" in by_key["esp-idf"]
+
+
+def test_the_esp32_snippets_print_a_refusal_and_try_again_slowly() -> None:
+    """They cannot run here; read: the hub's connect error (Socket.IO packet 4) printed,
+    the library's pause between tries set far above its 0.5 s default."""
+    by_key = {s.key: s.code for s in snippets("192.0.2.2", 8765, True)}
+    arduino, esp_idf = by_key["arduino"], by_key["esp-idf"]
+    assert "type == sIOtype_ERROR" in arduino and 'error["message"]' in arduino
+    assert 'Serial.printf("cannot connect: %s' in arduino
+    assert "socketIO.setReconnectInterval(10000);" in arduino
+    # arduinoWebSockets hands no "accepted" to the callback: the join's ack stands for it.
+    assert 'send(sIOtype_EVENT, "1[\\"join\\"' in arduino and "type == sIOtype_ACK" in arduino
+    assert 'strncmp(text, "44", 2) == 0' in esp_idf
+    assert 'printf("cannot connect: %.*s' in esp_idf
+    assert ".reconnect_timeout_ms = 10000" in esp_idf
