@@ -9,9 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -19,7 +17,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,8 +26,9 @@ from .actions import AppActions
 from .background import run_in_background
 from .client_actions import ClientActions
 from .client_details import ClientDetails
+from .clients_table import ClientsTable
 from .connect_dialog import ConnectDialog
-from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
+from .connections_model import SID_ROLE, ConnectionsFilter, ConnectionsModel
 from .controller import HubController, State
 from .empty_note import EmptyTableNote
 from .icons import state_icon
@@ -199,31 +197,15 @@ class MainWindow(QMainWindow):
         self._cluster_timer.setInterval(CLUSTER_REFRESH_MS)
         self._cluster_timer.timeout.connect(self._show_cluster)
 
-    def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.proxy)
-        table.setSortingEnabled(True)
-        table.sortByColumn(Column.CONNECTED_SINCE, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((Column.NAME, 140), (Column.SID, 190), (Column.CLIENT_IP, 120),
-                              (Column.TRANSPORT, 90), (Column.CONNECTED_SINCE, 150)):
-            table.setColumnWidth(column, width)
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        table.customContextMenuRequested.connect(self._show_row_menu)
+    def _make_table(self) -> ClientsTable:
+        table = ClientsTable(self.proxy)
+        table.rowMenuRequested.connect(self._show_row_menu)
         table.doubleClicked.connect(lambda index: self.show_details(index.data(SID_ROLE)))
         return table
 
     # -- the table's context menu --------------------------------------------------------
 
-    def _show_row_menu(self, position: QPoint) -> None:
-        index = self.table.indexAt(position)
-        if not index.isValid():
-            return
-        sid: str = index.data(SID_ROLE)
+    def _show_row_menu(self, sid: str, where: QPoint) -> None:
         menu = QMenu(self)
         menu.addActions(self.client_actions.actions_for(sid, menu))
         menu.addSeparator()
@@ -232,7 +214,7 @@ class MainWindow(QMainWindow):
         copy = menu.addAction("Copy SID")
         copy.triggered.connect(lambda: self.copy_text(sid))
         self.row_menu = menu
-        menu.popup(self.table.viewport().mapToGlobal(position))
+        menu.popup(where)
 
     def show_details(self, sid: str) -> ClientDetails:
         """The client's details pane: one per client, brought forward if already open."""

@@ -7,10 +7,11 @@ import logging
 
 import pytest
 from helpers.clients import real_clients
-from helpers.desktop_support import QtRun, app_url, running_app
+from helpers.desktop_support import QtRun, app_url, press_menu_key, right_click, running_app
 from helpers.support import HANG_GUARD, loopback_settings, wait_until
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.app import DesktopApp
 from desktop.background import run_in_background
@@ -45,7 +46,7 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
 
             table = app.window.table
             index = app.window.proxy.index(row_of(app, leaving.sid), 0)
-            table.customContextMenuRequested.emit(table.visualRect(index).center())
+            right_click(table, table.visualRect(index).center())
             assert app.window.row_menu is not None
             actions = {a.text(): a for a in app.window.row_menu.actions() if a.text()}
             assert {"Disconnect", "Details…", "Copy SID"} <= set(actions)
@@ -62,8 +63,46 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
             assert await staying.call("join", "lab") == {"ok": True, "rooms": ["lab"]}
             # A click outside any row offers no menu.
             app.window.row_menu = None
-            table.customContextMenuRequested.emit(QPoint(5, table.viewport().height() - 2))
+            right_click(table, QPoint(5, table.viewport().height() - 2))
             assert app.window.row_menu is None
+
+    qt_run(scenario())
+
+
+def menu_actions(app: DesktopApp) -> dict[str, QAction]:
+    assert app.window.row_menu is not None, "no menu opened"
+    return {a.text(): a for a in app.window.row_menu.actions() if a.text()}
+
+
+def test_the_menu_key_acts_on_the_highlighted_client_even_on_the_last_row(
+        qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app, real_clients() as connect:
+            url = app_url(app)
+            clients = [await connect("py", url, "websocket", {"name": name})
+                       for name in ("first", "second", "third")]
+            await wait_until(lambda: app.model.rowCount() == 3, message="three rows")
+            window, table = app.window, app.window.table
+            window.show()
+            window.activateWindow()
+            table.setFocus()
+            await wait_until(lambda: QApplication.focusWidget() is table,
+                             message="the table to have the keyboard")
+            by_row = [table.model().index(row, 0).data(SID_ROLE) for row in range(3)]
+
+            for row in (2, 0):  # the last row, then one with a row below it
+                window.row_menu = None
+                table.selectRow(row)
+                press_menu_key(window)
+                menu_actions(app)["Copy SID"].trigger()
+                assert window.statusBar().currentMessage() == f"Copied {by_row[row]}"
+                window.row_menu.close()  # an open menu would take the next key itself
+
+            menu_actions(app)["Disconnect"].trigger()
+            gone = next(c for c in clients if c.sid == by_row[0])
+            await asyncio.wait_for(gone.disconnected.wait(), HANG_GUARD)
+            await wait_until(lambda: sorted(app.model.sids()) == sorted(by_row[1:]),
+                             message="the highlighted client, and only it, gone")
 
     qt_run(scenario())
 
