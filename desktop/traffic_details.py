@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from server.inspector import Entry
 
-from .traffic_model import KIND_WORDS, shown_time, who
+from .traffic_model import kind_words, refused_event, shown_time, who
 
 MAX_TREE_ITEMS = 5_000
 """Tree rows built at most: a 256 KiB payload must not stall the window."""
@@ -50,9 +50,11 @@ def shown_data(entry: Entry) -> tuple[Any, str]:
 
 
 def summary(entry: Entry) -> str:
-    parts = [shown_time(entry), KIND_WORDS[entry.kind], who(entry)]
+    parts = [shown_time(entry), kind_words(entry), who(entry)]
     if entry.event:
         parts.append(entry.event)
+    if entry.reason:
+        parts.append(f"refused: {entry.reason}" if refused_event(entry) else entry.reason)
     if entry.room:
         parts.append(f"room {entry.room}")
     if entry.recipients is not None:
