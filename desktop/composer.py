@@ -155,6 +155,8 @@ class Composer(QWidget):
 
     def _connect(self) -> None:
         self.picker.changed.connect(self._update_controls)
+        self.picker.clientLeft.connect(
+            lambda absence: self._show_line(f"{absence}: choose another client.", error=True))
         self.event_name.textChanged.connect(self._update_controls)
         self.event_name.textEdited.connect(self.refresh_event_names)
         self.args.textChanged.connect(self._check_arguments)
@@ -208,7 +210,7 @@ class Composer(QWidget):
         if not self.controller.is_running:
             return "The server is not running"
         if self.picker.target() is None:
-            return "Choose whom to send to"
+            return self.picker.missing()
         if not self.event_name.text().strip():
             return "Name the event"
         if not self._arguments.valid:
@@ -258,8 +260,6 @@ class Composer(QWidget):
         """A saved or recent message, again: shown in the form, then sent from it."""
         self.load(message)
         problem = self._send_problem()
-        if self.picker.target() is None:  # a client gone: the picker says which
-            problem = self.picker.clients.placeholderText()
         if problem is not None:
             self._show_line(f"Not sent: {problem}.", error=True)
             return

@@ -218,9 +218,16 @@ def test_a_chosen_client_that_leaves_is_never_swapped_for_another(qt_run: QtRun)
             await leaving.close()
             await wait_until(lambda: app.model.sids() == [staying.sid], message="one row")
             assert composer.picker.target() is None  # not the other client
-            assert composer.picker.clients.placeholderText() == f"leaving · {leaving.sid} has left"
-            assert composer.send_button.toolTip() == "Choose whom to send to"
+            # The state first: a narrow combo box or a long name cuts the end off.
+            assert composer.picker.clients.placeholderText() == f"left: leaving · {leaving.sid}"
+            assert composer.send_button.toolTip() == f"leaving · {leaving.sid} has left"
+            assert composer.result.text() == \
+                f"leaving · {leaving.sid} has left: choose another client."
             assert not composer.send_button.isEnabled()
+            composer.picker.clients.setCurrentIndex(0)  # another client, chosen by the user
+            assert composer.send_button.isEnabled()
+            composer.picker.clients.setCurrentIndex(-1)
+            assert composer.send_button.toolTip() == "Choose whom to send to"
 
     qt_run(scenario())
 
