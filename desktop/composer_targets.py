@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QStackedWidget, QWidget
 
 from server.connections import ConnectionManager
 
@@ -28,6 +28,8 @@ from .connections_model import NO_NAME, SID_ROLE, Column, ConnectionsModel
 
 
 class Kind(enum.IntEnum):
+    """Whom to send to; also the page of ``TargetPicker.choice`` that asks which."""
+
     CLIENT = 0
     ROOM = 1
     EVERYONE = 2
@@ -90,16 +92,23 @@ class TargetPicker(QWidget):
         self.kind.addItems(list(KIND_LABELS.values()))
         self.clients = QComboBox()
         self.clients.setModel(ClientChoices(model, self))
+        # As wide for any list of clients: a long name must not widen the dock.
         self.clients.setMinimumContentsLength(24)
+        self.clients.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.clients.setCurrentIndex(-1)
         self.clients.setPlaceholderText("Choose a client")
         self.room = QLineEdit()
         self.room.setPlaceholderText("Room name")
+        # One place for the client, the room or nothing (everyone), as wide as the widest:
+        # switching between them must not resize the dock and reflow the window.
+        self.choice = QStackedWidget()
+        for page in (self.clients, self.room, QWidget()):
+            self.choice.addWidget(page)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.kind)
-        layout.addWidget(self.clients, 1)
-        layout.addWidget(self.room, 1)
+        layout.addWidget(self.choice, 1)
 
         choices = self.clients.model()
         choices.rowsAboutToBeRemoved.connect(self._rows_leaving)
@@ -111,9 +120,7 @@ class TargetPicker(QWidget):
         self._show_kind()
 
     def _show_kind(self) -> None:
-        kind = self._kind()
-        self.clients.setVisible(kind is Kind.CLIENT)
-        self.room.setVisible(kind is Kind.ROOM)
+        self.choice.setCurrentIndex(self._kind())
         self.changed.emit()
 
     def _rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
