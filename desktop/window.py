@@ -200,7 +200,8 @@ class MainWindow(QMainWindow):
     def _make_table(self) -> ClientsTable:
         table = ClientsTable(self.proxy)
         table.rowMenuRequested.connect(self._show_row_menu)
-        table.doubleClicked.connect(lambda index: self.show_details(index.data(SID_ROLE)))
+        # Enter as well as a double click (or a single one where the platform says so).
+        table.activated.connect(lambda index: self.show_details(index.data(SID_ROLE)))
         return table
 
     # -- the table's context menu --------------------------------------------------------

@@ -118,7 +118,7 @@ def test_double_click_opens_details_with_the_same_commands(qt_run: QtRun) -> Non
             proxy = app.window.proxy
             row = next(r for r in range(proxy.rowCount())
                        if proxy.index(r, 0).data(SID_ROLE) == sensor.sid)
-            app.window.table.doubleClicked.emit(proxy.index(row, 0))
+            app.window.table.activated.emit(proxy.index(row, 0))
             pane = app.window.details[sensor.sid]
             commands = {action.text(): action for action in pane.command_actions}
             assert list(commands) == ["Show its traffic", "Send it an event…",
