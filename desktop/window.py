@@ -87,7 +87,8 @@ class MainWindow(QMainWindow):
         self.client_actions.composeRequested.connect(self.composeRequested)
         for view in (self.client_actions, self.traffic):
             view.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
-        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset,
+                       self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
             signal.connect(self._refresh_count)
         self.refresh()
 
@@ -276,7 +277,11 @@ class MainWindow(QMainWindow):
 
     def _refresh_count(self) -> None:
         count = self.model.rowCount()
-        self.count_label.setText(f"{count} client{'' if count == 1 else 's'} connected")
+        clients = f"{count} client{'' if count == 1 else 's'}"
+        if self.filter.text().strip():
+            self.count_label.setText(f"{self.proxy.rowCount()} of {clients} shown")
+        else:
+            self.count_label.setText(f"{clients} connected")
         self._show_cluster()
 
     def _show_cluster(self) -> None:

@@ -60,6 +60,16 @@ def test_the_filter_searches_the_dashboards_fields(qt_run: QtRun) -> None:
                 app.window.filter.setText(text)
                 assert shown_sids(app) == expected, text
 
+            # The status bar says the filter hides some, as clients come.
+            count = app.window.count_label
+            app.window.filter.setText("garden")
+            assert count.text() == "1 of 2 clients shown"
+            await connect("py", url, "websocket", {"name": "hall-lamp"})
+            await wait_until(lambda: count.text() == "1 of 3 clients shown",
+                             message="the count to follow a new client the filter hides")
+            app.window.filter.clear()
+            assert count.text() == "3 clients connected"
+
     qt_run(scenario())
 
 
