@@ -83,6 +83,7 @@ class TrafficView(QWidget):
         self.off_note.setWordWrap(True)
         self.table = self._make_table()
         self.details = EntryDetails()
+        self.details.message.connect(self.message)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)

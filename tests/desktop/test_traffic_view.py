@@ -318,9 +318,15 @@ def test_details_show_the_payload_as_a_tree_and_as_text_with_copy(qt_run: QtRun)
             assert readings.isExpanded()
             assert json.loads(view.details.text.toPlainText()) == payload
             view.details.copy_data.click()
-            assert json.loads(QGuiApplication.clipboard().text()) == payload
+            copied = QGuiApplication.clipboard().text()
+            assert json.loads(copied) == payload
+            status = app.window.statusBar()
+            assert status.currentMessage() == f"Copied the payload ({len(copied)} characters)"
             view.details.copy_entry.click()
-            assert json.loads(QGuiApplication.clipboard().text())["seq"] == entry.seq
+            copied = QGuiApplication.clipboard().text()
+            assert json.loads(copied)["seq"] == entry.seq
+            assert status.currentMessage() == \
+                f"Copied the entry as JSON ({len(copied)} characters)"
 
     qt_run(scenario())
 
