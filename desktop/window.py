@@ -7,7 +7,7 @@ offers beyond the table's own is one of the shared ``AppActions``.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self._build_central(self._make_clients_pane(), self._make_side_pane())
         self._build_status_bar()
+        self._make_find_shortcut()
 
         controller.stateChanged.connect(self.refresh)
         controller.discoveryChanged.connect(self._show_discovery)
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         top.setStretchFactor(1, 1)
         self.add_tab(top, "&Clients")
         self.add_tab(self.traffic, "&Traffic")
+        self._tab_filters = {top: self.filter, self.traffic: self.traffic.text_filter}
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(self.tabs)
         body.addWidget(self.log_panel)
@@ -174,6 +176,21 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(body, 1)
         self.setCentralWidget(central)
+
+    def _make_find_shortcut(self) -> None:
+        """The platform's Find key (Ctrl+F) puts the keyboard in the filter of the tab in
+        front; the filters' tooltips say so."""
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self.focus_filter)
+        keys = find.key().toString(QKeySequence.SequenceFormat.NativeText)
+        for field in self._tab_filters.values():
+            field.setToolTip(f"{field.placeholderText()} ({keys})")
+
+    def focus_filter(self) -> None:
+        field = self._tab_filters.get(self.tabs.currentWidget())
+        if field is not None:
+            field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            field.selectAll()
 
     def add_tab(self, widget: QWidget, title: str) -> None:
         """A view of its own beside Clients and Traffic."""

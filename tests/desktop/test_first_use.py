@@ -13,6 +13,7 @@ from helpers.support import wait_until
 from PySide6.QtCore import QLocale, QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.app import DesktopApp
 from desktop.connections_model import SID_ROLE, Column
@@ -69,6 +70,31 @@ def test_the_filter_searches_the_dashboards_fields(qt_run: QtRun) -> None:
                              message="the count to follow a new client the filter hides")
             app.window.filter.clear()
             assert count.text() == "3 clients connected"
+
+    qt_run(scenario())
+
+
+def test_ctrl_f_puts_the_keyboard_in_the_filter_of_the_tab_in_front(qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app:
+            window, traffic = app.window, app.window.traffic
+            window.show()
+            window.activateWindow()
+            await wait_until(window.isActiveWindow, message="the window active")
+
+            def find_from(widget: QWidget) -> QWidget | None:
+                widget.setFocus()
+                QTest.keyClick(widget, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+                return QApplication.focusWidget()
+
+            window.filter.setText("lamp")
+            assert find_from(window.table) is window.filter
+            assert window.filter.selectedText() == "lamp"  # typing replaces it
+            window.tabs.setCurrentWidget(traffic)
+            assert find_from(traffic.table) is traffic.text_filter
+            app.composer.show()  # from a text field of the docked composer too
+            assert find_from(app.composer.composer.event_name) is traffic.text_filter
+            assert "Ctrl+F" in traffic.text_filter.toolTip()
 
     qt_run(scenario())
 
