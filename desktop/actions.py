@@ -26,6 +26,7 @@ class AppActions(QObject):
         self.quit = QAction("Quit", self)
         self.quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.update_for(State.STOPPED)
+        self.show_lan_address(None, None)
 
     def update_for(self, state: State) -> None:
         """Label and enable the commands for the server's ``state``."""
@@ -33,4 +34,11 @@ class AppActions(QObject):
         self.start_stop.setText("Stop server" if running else "Start server")
         self.start_stop.setEnabled(state not in (State.STARTING, State.STOPPING))
         self.open_dashboard.setEnabled(running)
-        self.copy_address.setEnabled(running)
+
+    def show_lan_address(self, url: str | None, problem: str | None) -> None:
+        """"Copy LAN address" only while there is one: a loopback address pasted into a
+        device cannot work.  Without one, the item is disabled and says why."""
+        self.copy_address.setEnabled(url is not None)
+        label = "Copy LAN address"
+        self.copy_address.setText(f"{label} ({problem})" if problem else label)
+        self.copy_address.setToolTip(url or problem or "The server is not running")

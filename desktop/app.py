@@ -212,8 +212,9 @@ class DesktopApp(QObject):
             self.tray.start_at_login.setChecked(self.autostart.is_enabled())
 
     def copy_address(self) -> None:
-        if self.controller.urls:
-            self.window.copy_text(self.controller.urls[0])
+        url = self.controller.lan_url
+        if url is not None:
+            self.window.copy_text(url)
 
     def open_settings(self) -> None:
         """The settings dialog, not blocking the loop; saving it applies the settings."""
@@ -246,6 +247,7 @@ class DesktopApp(QObject):
 
     def _on_state(self, state: State) -> None:
         self.actions.update_for(state)
+        self.actions.show_lan_address(self.controller.lan_url, self.controller.lan_problem())
         self.model.set_clustered(self.controller.clustered)
         self._update_tray()
 

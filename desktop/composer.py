@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QTextEdit,
     QVBoxLayout,
@@ -45,7 +46,8 @@ from .shortcut_over_text import ShortcutOverText
 from .window import MainWindow
 
 DEFAULT_ACK_SECONDS = 5.0
-ACK_LINES = 10  # the ack's box grows no taller; it scrolls
+RESULT_LINES = 2  # a longer answer is cut; its tooltip holds all of it
+ACK_LINES = 5  # the ack's box; a longer ack scrolls
 ERROR_STYLE = "color: #b3261e;"
 ERROR_LINE = QColor("#fdecea")
 
@@ -79,15 +81,8 @@ class Composer(QWidget):
         self.wait_ack = QCheckBox("Wait for ack")
         self.ack_timeout = self._make_ack_timeout()
         self.send_button = QPushButton("Send")
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setTextFormat(Qt.TextFormat.PlainText)  # errors quote client-chosen text
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.ack_view = QPlainTextEdit()
-        self.ack_view.setReadOnly(True)
-        self.ack_view.setFont(self.args.font())
-        self.ack_view.setMaximumHeight(self.ack_view.fontMetrics().lineSpacing() * ACK_LINES)
-        self.ack_view.hide()
+        self.result = self._make_result()
+        self.ack_view = self._make_ack_view()
         self.save_name = QLineEdit()
         self.save_name.setPlaceholderText("Name to save this message as")
         self.save_button = QPushButton("Save")
@@ -111,6 +106,35 @@ class Composer(QWidget):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         field.setCompleter(completer)
         return field
+
+    @staticmethod
+    def _make_result() -> QLabel:
+        """The last send's answer, in a room of fixed height: an answer coming or going
+        must not move Send under the pointer."""
+        result = QLabel()
+        result.setWordWrap(True)
+        result.setTextFormat(Qt.TextFormat.PlainText)  # errors quote client-chosen text
+        result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        result.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Nor widen the dock: a long client name is one word a wrap cannot break.
+        result.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        result.setFixedHeight(result.fontMetrics().lineSpacing() * RESULT_LINES + 4)
+        return result
+
+    def _make_ack_view(self) -> QPlainTextEdit:
+        """The ack, in a box whose room is kept while it is hidden (Send stays put)."""
+        view = QPlainTextEdit()
+        view.setReadOnly(True)
+        view.setFont(self.args.font())
+        margins = view.contentsMargins()
+        view.setFixedHeight(view.fontMetrics().lineSpacing() * ACK_LINES
+                            + round(2 * view.document().documentMargin())
+                            + margins.top() + margins.bottom())
+        policy = view.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        view.setSizePolicy(policy)
+        view.hide()
+        return view
 
     @staticmethod
     def _make_ack_timeout() -> QDoubleSpinBox:
@@ -155,6 +179,8 @@ class Composer(QWidget):
 
     def _connect(self) -> None:
         self.picker.changed.connect(self._update_controls)
+        self.picker.clientLeft.connect(
+            lambda absence: self._show_line(f"{absence}: choose another client.", error=True))
         self.event_name.textChanged.connect(self._update_controls)
         self.event_name.textEdited.connect(self.refresh_event_names)
         self.args.textChanged.connect(self._check_arguments)
@@ -208,7 +234,7 @@ class Composer(QWidget):
         if not self.controller.is_running:
             return "The server is not running"
         if self.picker.target() is None:
-            return "Choose whom to send to"
+            return self.picker.missing()
         if not self.event_name.text().strip():
             return "Name the event"
         if not self._arguments.valid:
@@ -258,8 +284,6 @@ class Composer(QWidget):
         """A saved or recent message, again: shown in the form, then sent from it."""
         self.load(message)
         problem = self._send_problem()
-        if self.picker.target() is None:  # a client gone: the picker says which
-            problem = self.picker.clients.placeholderText()
         if problem is not None:
             self._show_line(f"Not sent: {problem}.", error=True)
             return
@@ -297,6 +321,7 @@ class Composer(QWidget):
 
     def _show_line(self, text: str, *, error: bool) -> None:
         self.result.setText(text)
+        self.result.setToolTip(text)
         self.result.setStyleSheet(ERROR_STYLE if error else "")
 
     # -- saved and recent messages -------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -35,13 +37,29 @@ def summary(message: Message) -> str:
     return f"{message.name}: {line}" if message.name else line
 
 
+class ElidedLabel(QLabel):
+    """One line of plain text cut with "…" to the width the layout gives it: it asks for
+    no width of its own, so a long client name cannot push the buttons beside it away."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = text
+        self.setTextFormat(Qt.TextFormat.PlainText)  # names and events are anybody's text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.setText(self.fontMetrics().elidedText(
+            self.full_text, Qt.TextElideMode.ElideRight, self.width()))
+
+
 class MessageRow(QWidget):
     """One message: what it is, a Send button and, for a saved one, a Delete button."""
 
     def __init__(self, message: Message, deletable: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        label = QLabel(summary(message))
-        label.setTextFormat(Qt.TextFormat.PlainText)  # names and events are anybody's text
+        self.label = ElidedLabel(summary(message))
         self.send = QToolButton()
         self.send.setText("Send")
         self.send.setToolTip("Send this message again now")
@@ -50,10 +68,11 @@ class MessageRow(QWidget):
         self.delete.setVisible(deletable)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 1, 4, 1)
-        layout.addWidget(label, 1)
+        layout.addWidget(self.label, 1)
         layout.addWidget(self.send)
         layout.addWidget(self.delete)
-        self.setToolTip(compact(message.args)[:PREVIEW_CHARACTERS] or "(no arguments)")
+        arguments = compact(message.args)[:PREVIEW_CHARACTERS] or "(no arguments)"
+        self.setToolTip(f"{self.label.full_text}\n{arguments}")
 
 
 class MessageList(QListWidget):
@@ -70,6 +89,8 @@ class MessageList(QListWidget):
         super().__init__(parent)
         self._deletable = deletable
         self._messages: list[Message] = []
+        # Rows fit the list's width (their labels give way): no sideways scrolling.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.itemClicked.connect(lambda item: self.chosen.emit(self._messages[self.row(item)]))
 
     def show_messages(self, messages: Sequence[Message]) -> None:

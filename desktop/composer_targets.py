@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QStackedWidget, QWidget
 
 from server.connections import ConnectionManager
 
@@ -28,6 +28,8 @@ from .connections_model import NO_NAME, SID_ROLE, Column, ConnectionsModel
 
 
 class Kind(enum.IntEnum):
+    """Whom to send to; also the page of ``TargetPicker.choice`` that asks which."""
+
     CLIENT = 0
     ROOM = 1
     EVERYONE = 2
@@ -76,56 +78,89 @@ class TargetPicker(QWidget):
     """A kind (client, room, everyone) and the client or room it needs."""
 
     changed = Signal()
+    clientLeft = Signal(str)
+    """The chosen client left; the choice was dropped (``absence`` says which left)."""
 
     def __init__(self, model: ConnectionsModel, manager: ConnectionManager,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._manager = manager
         self._leaving = False
+        self.absence: str | None = None
+        """Why no client is chosen when one was: "… has left", "… is not connected"."""
         self.kind = QComboBox()
         self.kind.addItems(list(KIND_LABELS.values()))
         self.clients = QComboBox()
         self.clients.setModel(ClientChoices(model, self))
+        # As wide for any list of clients: a long name must not widen the dock.
         self.clients.setMinimumContentsLength(24)
+        self.clients.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.clients.setCurrentIndex(-1)
         self.clients.setPlaceholderText("Choose a client")
         self.room = QLineEdit()
         self.room.setPlaceholderText("Room name")
+        # One place for the client, the room or nothing (everyone), as wide as the widest:
+        # switching between them must not resize the dock and reflow the window.
+        self.choice = QStackedWidget()
+        for page in (self.clients, self.room, QWidget()):
+            self.choice.addWidget(page)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.kind)
-        layout.addWidget(self.clients, 1)
-        layout.addWidget(self.room, 1)
+        layout.addWidget(self.choice, 1)
 
         choices = self.clients.model()
         choices.rowsAboutToBeRemoved.connect(self._rows_leaving)
         choices.rowsRemoved.connect(self._rows_left)  # after the combo box's own slot
         self.kind.currentIndexChanged.connect(self._show_kind)
+        self.clients.currentIndexChanged.connect(self._client_chosen)
         self.clients.currentIndexChanged.connect(self.changed)
         self.room.textChanged.connect(self.changed)
         self._show_kind()
 
     def _show_kind(self) -> None:
-        kind = Kind(self.kind.currentIndex())
-        self.clients.setVisible(kind is Kind.CLIENT)
-        self.room.setVisible(kind is Kind.ROOM)
+        self.choice.setCurrentIndex(self._kind())
         self.changed.emit()
 
     def _rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
         self._leaving = first <= self.clients.currentIndex() <= last
         if self._leaving:
-            self.clients.setPlaceholderText(f"{self.clients.currentText()} has left")
+            self._say_absent("left", "has left", self.clients.currentText())
 
     def _rows_left(self) -> None:
         if self._leaving:
             self._leaving = False
             self.clients.setCurrentIndex(-1)
+            if self._kind() is Kind.CLIENT:
+                self.clientLeft.emit(self.absence)
+
+    def _say_absent(self, state: str, sentence: str, client: str) -> None:
+        """The state first in the combo box, where a long name would push it out of
+        sight; the whole in its tooltip and in ``absence``."""
+        self.absence = f"{client} {sentence}"
+        self.clients.setPlaceholderText(f"{state}: {client}")
+        self.clients.setToolTip(self.absence)
+
+    def _client_chosen(self, row: int) -> None:
+        if row >= 0 and not self._leaving:  # not the combo box's pick of another
+            self.absence = None
+            self.clients.setToolTip(self.clients.currentText())
 
     # -- reading and setting the target
 
+    def _kind(self) -> Kind:
+        return Kind(self.kind.currentIndex())
+
+    def missing(self) -> str:
+        """What is missing while ``target()`` is None."""
+        if self._kind() is Kind.CLIENT and self.absence is not None:
+            return self.absence
+        return "Choose whom to send to"
+
     def target(self) -> Target | None:
         """The chosen target, ``{"sid", "name"}`` for a client; None while incomplete."""
-        kind = Kind(self.kind.currentIndex())
+        kind = self._kind()
         if kind is Kind.EVERYONE:
             return dict(EVERYONE)
         if kind is Kind.ROOM:
@@ -144,8 +179,8 @@ class TargetPicker(QWidget):
             sid = live_sid(target, self._manager)
             row = -1 if sid is None else self.clients.findData(sid, SID_ROLE)
             if row < 0:
-                self.clients.setPlaceholderText(
-                    f"{target.get('name') or NO_NAME} · {target['sid']} is not connected")
+                self._say_absent("not connected", "is not connected",
+                                 f"{target.get('name') or NO_NAME} · {target['sid']}")
             self.clients.setCurrentIndex(row)
         else:
             self.kind.setCurrentIndex(Kind.EVERYONE)

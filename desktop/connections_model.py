@@ -208,7 +208,9 @@ class ConnectionsModel(QAbstractTableModel):
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if role == Qt.ItemDataRole.ToolTipRole and column == Column.NAME:
-                return connection.user_agent or None
+                # The whole name, which a narrow column cuts, then what the client runs.
+                name = _display(connection, column)
+                return f"{name}\n{connection.user_agent}" if connection.user_agent else name
             return _display(connection, column)
         if role == SID_ROLE:
             return connection.sid

@@ -14,7 +14,7 @@ import itertools
 import logging
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from PySide6.QtCore import QObject, Signal
 
@@ -98,6 +98,22 @@ class HubController(QObject):
     @property
     def urls(self) -> list[str]:
         return self._hub.urls if self._hub is not None else []
+
+    @property
+    def lan_url(self) -> str | None:
+        """The first address a device on the LAN can open; None when there is none (the
+        hub listens on loopback only, or this machine has no network, or it is stopped)."""
+        return next((url for url in self.urls
+                     if not is_loopback_only(urlsplit(url).hostname or "")), None)
+
+    def lan_problem(self) -> str | None:
+        """Why there is no LAN address, in a few words; None when there is one or the
+        hub is not running (which says so itself)."""
+        if not self.is_running or self.lan_url is not None:
+            return None
+        if self.loopback_only:
+            return f"not served: listening on {self._settings.host} only"
+        return "no network"
 
     @property
     def journal(self) -> Journal | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from server.inspector import Entry
 
-from .traffic_model import KIND_WORDS, shown_time, who
+from .traffic_model import kind_words, refused_event, shown_time, who
 
 MAX_TREE_ITEMS = 5_000
 """Tree rows built at most: a 256 KiB payload must not stall the window."""
@@ -50,9 +50,11 @@ def shown_data(entry: Entry) -> tuple[Any, str]:
 
 
 def summary(entry: Entry) -> str:
-    parts = [shown_time(entry), KIND_WORDS[entry.kind], who(entry)]
+    parts = [shown_time(entry), kind_words(entry), who(entry)]
     if entry.event:
         parts.append(entry.event)
+    if entry.reason:
+        parts.append(f"refused: {entry.reason}" if refused_event(entry) else entry.reason)
     if entry.room:
         parts.append(f"room {entry.room}")
     if entry.recipients is not None:
@@ -112,6 +114,9 @@ def _scalar_text(value: Any) -> str:
 class EntryDetails(QWidget):
     """A summary line, then the data as a tree and as text, with copy buttons."""
 
+    message = Signal(str)
+    """What was copied, to tell the user in passing (as the window's other copies do)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry: Entry | None = None
@@ -128,10 +133,11 @@ class EntryDetails(QWidget):
         self.tabs.addTab(self.tree, "Tree")
         self.tabs.addTab(self.text, "Text")
         self.copy_data = QPushButton("Copy payload")
-        self.copy_data.clicked.connect(lambda: self._copy(self.text.toPlainText()))
+        self.copy_data.clicked.connect(
+            lambda: self._copy(self.text.toPlainText(), "the payload"))
         self.copy_entry = QPushButton("Copy entry as JSON")
-        self.copy_entry.clicked.connect(
-            lambda: self._copy(self.entry.to_json().decode() if self.entry else ""))
+        self.copy_entry.clicked.connect(lambda: self._copy(
+            self.entry.to_json().decode() if self.entry else "", "the entry as JSON"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.caption, 1)
         buttons.addWidget(self.copy_data)
@@ -160,5 +166,6 @@ class EntryDetails(QWidget):
         self.text.setPlainText(data if isinstance(data, str) and entry.truncated
                                else json.dumps(data, indent=2, ensure_ascii=False))
 
-    def _copy(self, text: str) -> None:
+    def _copy(self, text: str, what: str) -> None:
         QGuiApplication.clipboard().setText(text)
+        self.message.emit(f"Copied {what} ({len(text):,} characters)")

@@ -65,6 +65,27 @@ KIND_COLOURS = {
     Kind.LEAVE: QColor("#6b3fa0"), Kind.DROPPED: QColor("#c4211a"),
 }
 """Refusals and drops in red, so that they stand out of a flood."""
+REFUSED_EVENT = "event refused"
+"""An event the hub refused (an ``event_in`` with its reason), as the window says it."""
+
+
+def refused_event(entry: Entry) -> bool:
+    """Whether ``entry`` is an event the hub refused instead of dispatching it."""
+    return bool(entry.reason) and entry.kind is Kind.EVENT_IN
+
+
+def refused(entry: Entry) -> bool:
+    """A refused connect or request, or a refused event."""
+    return entry.kind is Kind.REFUSED or refused_event(entry)
+
+
+def kind_words(entry: Entry) -> str:
+    """The entry's kind as the window says it; a refused event says so."""
+    return REFUSED_EVENT if refused_event(entry) else KIND_WORDS[entry.kind]
+
+
+def kind_colour(entry: Entry) -> QColor:
+    return KIND_COLOURS[Kind.REFUSED] if refused_event(entry) else KIND_COLOURS[entry.kind]
 
 
 def shown_time(entry: Entry) -> str:
@@ -86,7 +107,11 @@ def who(entry: Entry) -> str:
 
 
 def details(entry: Entry) -> str:
-    """One line: the payload, or the reason, or where a client connected from."""
+    """One line: the payload, or the reason, or where a client connected from; why a
+    refused event was refused, before what it carried."""
+    if refused_event(entry):
+        carried = "" if entry.payload is None else f" · {entry.payload[:PREVIEW_CHARS]}"
+        return f"refused: {entry.reason}{carried}"
     if entry.payload is not None:
         return entry.payload[:PREVIEW_CHARS]
     if entry.reason:
@@ -100,7 +125,7 @@ def display(entry: Entry, column: Column) -> str:
     if column is Column.TIME:
         return shown_time(entry)
     if column is Column.KIND:
-        return KIND_WORDS[entry.kind]
+        return kind_words(entry)
     if column is Column.CLIENT:
         return who(entry)
     if column is Column.EVENT:
@@ -171,7 +196,7 @@ class TrafficModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(entry, column)
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.KIND:
-            return KIND_COLOURS[entry.kind]
+            return kind_colour(entry)
         if role == ENTRY_ROLE:
             return entry
         return None

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from server.inspector import Entry
+from server.inspector import Entry, Kind
 
 from .controller import HubController, State
 from .traffic_details import EntryDetails
@@ -83,6 +83,7 @@ class TrafficView(QWidget):
         self.off_note.setWordWrap(True)
         self.table = self._make_table()
         self.details = EntryDetails()
+        self.details.message.connect(self.message)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
@@ -113,6 +114,9 @@ class TrafficView(QWidget):
         self.kind_filter.addItem("All kinds", None)
         for kind, words in KIND_WORDS.items():
             self.kind_filter.addItem(words.capitalize(), kind)
+        self.kind_filter.setItemData(self.kind_filter.findData(Kind.REFUSED),
+                                     "Refused connects and requests, and refused events",
+                                     Qt.ItemDataRole.ToolTipRole)
         self.kind_filter.currentIndexChanged.connect(
             lambda: self.proxy.change(kind=self.kind_filter.currentData()))
         self.text_filter = self._filter_field("Search names, events and payloads", "text")

@@ -7,11 +7,9 @@ offers beyond the table's own is one of the shared ``AppActions``.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -19,7 +17,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,8 +26,9 @@ from .actions import AppActions
 from .background import run_in_background
 from .client_actions import ClientActions
 from .client_details import ClientDetails
+from .clients_table import ClientsTable
 from .connect_dialog import ConnectDialog
-from .connections_model import SID_ROLE, Column, ConnectionsFilter, ConnectionsModel
+from .connections_model import SID_ROLE, ConnectionsFilter, ConnectionsModel
 from .controller import HubController, State
 from .empty_note import EmptyTableNote
 from .icons import state_icon
@@ -81,6 +79,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self._build_central(self._make_clients_pane(), self._make_side_pane())
         self._build_status_bar()
+        self._make_find_shortcut()
 
         controller.stateChanged.connect(self.refresh)
         controller.discoveryChanged.connect(self._show_discovery)
@@ -89,7 +88,8 @@ class MainWindow(QMainWindow):
         self.client_actions.composeRequested.connect(self.composeRequested)
         for view in (self.client_actions, self.traffic):
             view.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
-        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset,
+                       self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
             signal.connect(self._refresh_count)
         self.refresh()
 
@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         top.setStretchFactor(1, 1)
         self.add_tab(top, "&Clients")
         self.add_tab(self.traffic, "&Traffic")
+        self._tab_filters = {top: self.filter, self.traffic: self.traffic.text_filter}
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(self.tabs)
         body.addWidget(self.log_panel)
@@ -175,6 +176,21 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(body, 1)
         self.setCentralWidget(central)
+
+    def _make_find_shortcut(self) -> None:
+        """The platform's Find key (Ctrl+F) puts the keyboard in the filter of the tab in
+        front; the filters' tooltips say so."""
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self.focus_filter)
+        keys = find.key().toString(QKeySequence.SequenceFormat.NativeText)
+        for field in self._tab_filters.values():
+            field.setToolTip(f"{field.placeholderText()} ({keys})")
+
+    def focus_filter(self) -> None:
+        field = self._tab_filters.get(self.tabs.currentWidget())
+        if field is not None:
+            field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            field.selectAll()
 
     def add_tab(self, widget: QWidget, title: str) -> None:
         """A view of its own beside Clients and Traffic."""
@@ -199,31 +215,16 @@ class MainWindow(QMainWindow):
         self._cluster_timer.setInterval(CLUSTER_REFRESH_MS)
         self._cluster_timer.timeout.connect(self._show_cluster)
 
-    def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.proxy)
-        table.setSortingEnabled(True)
-        table.sortByColumn(Column.CONNECTED_SINCE, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setStretchLastSection(True)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((Column.NAME, 140), (Column.SID, 190), (Column.CLIENT_IP, 120),
-                              (Column.TRANSPORT, 90), (Column.CONNECTED_SINCE, 150)):
-            table.setColumnWidth(column, width)
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        table.customContextMenuRequested.connect(self._show_row_menu)
-        table.doubleClicked.connect(lambda index: self.show_details(index.data(SID_ROLE)))
+    def _make_table(self) -> ClientsTable:
+        table = ClientsTable(self.proxy)
+        table.rowMenuRequested.connect(self._show_row_menu)
+        # Enter as well as a double click (or a single one where the platform says so).
+        table.activated.connect(lambda index: self.show_details(index.data(SID_ROLE)))
         return table
 
     # -- the table's context menu --------------------------------------------------------
 
-    def _show_row_menu(self, position: QPoint) -> None:
-        index = self.table.indexAt(position)
-        if not index.isValid():
-            return
-        sid: str = index.data(SID_ROLE)
+    def _show_row_menu(self, sid: str, where: QPoint) -> None:
         menu = QMenu(self)
         menu.addActions(self.client_actions.actions_for(sid, menu))
         menu.addSeparator()
@@ -232,7 +233,7 @@ class MainWindow(QMainWindow):
         copy = menu.addAction("Copy SID")
         copy.triggered.connect(lambda: self.copy_text(sid))
         self.row_menu = menu
-        menu.popup(self.table.viewport().mapToGlobal(position))
+        menu.popup(where)
 
     def show_details(self, sid: str) -> ClientDetails:
         """The client's details pane: one per client, brought forward if already open."""
@@ -293,7 +294,11 @@ class MainWindow(QMainWindow):
 
     def _refresh_count(self) -> None:
         count = self.model.rowCount()
-        self.count_label.setText(f"{count} client{'' if count == 1 else 's'} connected")
+        clients = f"{count} client{'' if count == 1 else 's'}"
+        if self.filter.text().strip():
+            self.count_label.setText(f"{self.proxy.rowCount()} of {clients} shown")
+        else:
+            self.count_label.setText(f"{clients} connected")
         self._show_cluster()
 
     def _show_cluster(self) -> None:

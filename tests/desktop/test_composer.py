@@ -16,10 +16,10 @@ import pytest
 from helpers.clients import PyClient, real_clients
 from helpers.desktop_support import QtRun, app_url, running_app
 from helpers.support import wait_until
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from desktop.app import DesktopApp
 from desktop.composer import Composer
@@ -96,6 +96,44 @@ def test_an_event_reaches_a_client_and_its_ack_shows(qt_run: QtRun) -> None:
             assert [(m.event, m.args) for m in composer.store.recent] == [
                 ("set-light", [{"level": 3}])]
             assert "set-light" in composer.event_names.stringList()  # offered from now on
+
+    qt_run(scenario())
+
+
+def laid_out_place(app: DesktopApp) -> tuple[QPoint, int]:
+    """Where Send is in the window, and how wide the composer's dock is, once Qt has done
+    the layouts it was asked for (a layout's request can ask its parent's in turn)."""
+    for _ in range(5):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    return app.composer.composer.send_button.mapTo(app.window, QPoint(0, 0)), \
+        app.composer.width()
+
+
+def test_send_stays_in_place_whatever_the_answer_and_the_target(qt_run: QtRun) -> None:
+    """An ack shown, an error, no answer box, a room instead of a client: Send must stay
+    under the pointer, and the dock keep its width (else the whole window reflows)."""
+    async def scenario() -> None:
+        async with running_app() as app, acking_device(app, "lamp", "ping",
+                                                       lambda *_: {"pong": True}) as lamp:
+            app.window.show()
+            app.composer.compose_for({"sid": lamp.sid})
+            composer = app.composer.composer
+            composer.event_name.setText("ping")
+            composer.wait_ack.setChecked(True)
+            await wait_until(composer.send_button.isVisible, message="the composer shown")
+            before = laid_out_place(app)
+
+            assert (await send(composer)).ack == [{"pong": True}]
+            assert not composer.ack_view.isHidden()
+            assert laid_out_place(app) == before, "after an ack"
+            composer.picker.kind.setCurrentIndex(Kind.ROOM)
+            assert laid_out_place(app) == before, "with a room to name"
+            composer.picker.room.setText("nobody" + "x" * 100)  # quoted in the error
+            assert (await send(composer)).error is not None
+            assert composer.ack_view.isHidden()
+            assert laid_out_place(app) == before, "after an error"
+            composer.picker.kind.setCurrentIndex(Kind.EVERYONE)
+            assert laid_out_place(app) == before, "to everyone"
 
     qt_run(scenario())
 
@@ -218,9 +256,16 @@ def test_a_chosen_client_that_leaves_is_never_swapped_for_another(qt_run: QtRun)
             await leaving.close()
             await wait_until(lambda: app.model.sids() == [staying.sid], message="one row")
             assert composer.picker.target() is None  # not the other client
-            assert composer.picker.clients.placeholderText() == f"leaving · {leaving.sid} has left"
-            assert composer.send_button.toolTip() == "Choose whom to send to"
+            # The state first: a narrow combo box or a long name cuts the end off.
+            assert composer.picker.clients.placeholderText() == f"left: leaving · {leaving.sid}"
+            assert composer.send_button.toolTip() == f"leaving · {leaving.sid} has left"
+            assert composer.result.text() == \
+                f"leaving · {leaving.sid} has left: choose another client."
             assert not composer.send_button.isEnabled()
+            composer.picker.clients.setCurrentIndex(0)  # another client, chosen by the user
+            assert composer.send_button.isEnabled()
+            composer.picker.clients.setCurrentIndex(-1)
+            assert composer.send_button.toolTip() == "Choose whom to send to"
 
     qt_run(scenario())
 

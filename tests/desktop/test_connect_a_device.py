@@ -55,6 +55,9 @@ def test_let_lan_devices_connect_rebinds_to_every_interface_and_keeps_it(
             # Binding 0.0.0.0 is allowed here only because nothing is announced by mDNS.
             assert controller.settings.discovery is False
             window.show()
+            copy = app.actions.copy_address  # a loopback address would not work on a device
+            assert not copy.isEnabled()
+            assert copy.text() == "Copy LAN address (not served: listening on 127.0.0.1 only)"
             window.loopback_notice.open_to_lan.click()
             await wait_until(lambda: controller.settings.host == "0.0.0.0"
                              and controller.state is State.RUNNING, WITHIN, "the restart")
@@ -67,6 +70,18 @@ def test_let_lan_devices_connect_rebinds_to_every_interface_and_keeps_it(
             caption = window.qr_caption.text()  # the code carries the token, not its caption
             assert url.split("?")[0] in caption and "sesame" not in caption
             assert window.addresses.item(window.addresses.count() - 1).text() == app_url(app)
+
+            # Now "Copy LAN address" has one to copy (or says there is no network).
+            lan = controller.lan_addresses()
+            assert copy.isEnabled() == bool(lan)
+            if not lan:
+                assert copy.text() == "Copy LAN address (no network)"
+                return
+            assert copy.text() == "Copy LAN address"
+            copy.trigger()
+            lan_url = f"http://{lan[0]}:{controller.port}"
+            assert QGuiApplication.clipboard().text() == lan_url
+            assert window.statusBar().currentMessage() == f"Copied {lan_url}"
 
     qt_run(scenario())
 

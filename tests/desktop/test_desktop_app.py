@@ -7,10 +7,11 @@ import logging
 
 import pytest
 from helpers.clients import real_clients
-from helpers.desktop_support import QtRun, app_url, running_app
+from helpers.desktop_support import QtRun, app_url, press_menu_key, right_click, running_app
 from helpers.support import HANG_GUARD, loopback_settings, wait_until
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.app import DesktopApp
 from desktop.background import run_in_background
@@ -45,7 +46,7 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
 
             table = app.window.table
             index = app.window.proxy.index(row_of(app, leaving.sid), 0)
-            table.customContextMenuRequested.emit(table.visualRect(index).center())
+            right_click(table, table.visualRect(index).center())
             assert app.window.row_menu is not None
             actions = {a.text(): a for a in app.window.row_menu.actions() if a.text()}
             assert {"Disconnect", "Details…", "Copy SID"} <= set(actions)
@@ -62,8 +63,46 @@ def test_context_menu_disconnect_drops_that_client(qt_run: QtRun) -> None:
             assert await staying.call("join", "lab") == {"ok": True, "rooms": ["lab"]}
             # A click outside any row offers no menu.
             app.window.row_menu = None
-            table.customContextMenuRequested.emit(QPoint(5, table.viewport().height() - 2))
+            right_click(table, QPoint(5, table.viewport().height() - 2))
             assert app.window.row_menu is None
+
+    qt_run(scenario())
+
+
+def menu_actions(app: DesktopApp) -> dict[str, QAction]:
+    assert app.window.row_menu is not None, "no menu opened"
+    return {a.text(): a for a in app.window.row_menu.actions() if a.text()}
+
+
+def test_the_menu_key_acts_on_the_highlighted_client_even_on_the_last_row(
+        qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app, real_clients() as connect:
+            url = app_url(app)
+            clients = [await connect("py", url, "websocket", {"name": name})
+                       for name in ("first", "second", "third")]
+            await wait_until(lambda: app.model.rowCount() == 3, message="three rows")
+            window, table = app.window, app.window.table
+            window.show()
+            window.activateWindow()
+            table.setFocus()
+            await wait_until(lambda: QApplication.focusWidget() is table,
+                             message="the table to have the keyboard")
+            by_row = [table.model().index(row, 0).data(SID_ROLE) for row in range(3)]
+
+            for row in (2, 0):  # the last row, then one with a row below it
+                window.row_menu = None
+                table.selectRow(row)
+                press_menu_key(window)
+                menu_actions(app)["Copy SID"].trigger()
+                assert window.statusBar().currentMessage() == f"Copied {by_row[row]}"
+                window.row_menu.close()  # an open menu would take the next key itself
+
+            menu_actions(app)["Disconnect"].trigger()
+            gone = next(c for c in clients if c.sid == by_row[0])
+            await asyncio.wait_for(gone.disconnected.wait(), HANG_GUARD)
+            await wait_until(lambda: sorted(app.model.sids()) == sorted(by_row[1:]),
+                             message="the highlighted client, and only it, gone")
 
     qt_run(scenario())
 
@@ -113,7 +152,8 @@ def test_without_a_tray_the_window_opens_holds_every_command_and_closing_quits(
         menu_actions = app.window.menuBar().actions()[0].menu().actions()
         texts = [a.text() for a in menu_actions if not a.isSeparator()]
         assert texts == ["Stop server", "Settings…", "Open dashboard in browser",
-                         "Copy LAN address", "Connect a device…", "Quit"]
+                         "Copy LAN address (not served: listening on 127.0.0.1 only)",
+                         "Connect a device…", "Quit"]
         app.window.close()
         assert await task == 0
         assert not app.controller.is_running
@@ -129,7 +169,9 @@ def test_with_a_tray_closing_hides_and_the_tray_menu_quits(qt_run: QtRun) -> Non
         assert app.tray is not None and not app.window.isVisible()
         texts = [a.text() for a in app.tray.menu.actions() if not a.isSeparator()]
         assert texts == [f"Running on port {app.controller.port} — 0 clients", "Show window",
-                         "Open dashboard in browser", "Copy LAN address", "Connect a device…",
+                         "Open dashboard in browser",
+                         "Copy LAN address (not served: listening on 127.0.0.1 only)",
+                         "Connect a device…",
                          "Stop server", "Settings…", "Start at login", "Quit"]
         app.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
         assert app.window.isVisible()
@@ -143,8 +185,11 @@ def test_with_a_tray_closing_hides_and_the_tray_menu_quits(qt_run: QtRun) -> Non
         app.actions.start_stop.trigger()
         await wait_until(lambda: app.controller.is_running, message="a start")
 
+        # A loopback address would not work on a device: there is no LAN address to copy.
+        assert not app.actions.copy_address.isEnabled()
+        QGuiApplication.clipboard().setText("untouched")
         app.actions.copy_address.trigger()
-        assert app.window.statusBar().currentMessage() == f"Copied {app.controller.urls[0]}"
+        assert QGuiApplication.clipboard().text() == "untouched"
         next(a for a in app.tray.menu.actions() if a.text() == "Quit").trigger()
         assert await task == 0
 

@@ -73,7 +73,7 @@ def test_a_burst_of_changes_is_applied_as_a_few_precise_row_operations(qtbot, qt
 def test_cells_show_local_time_and_sort_by_meaning(qtbot):
     manager = ConnectionManager()
     manager.add(Connection(sid="b", client_ip="10.0.0.2", name="Zed", rooms=frozenset({"y", "x"}),
-                           transport="websocket"))
+                           transport="websocket", user_agent="lamp/1.0"))
     manager.add(Connection(sid="a", client_ip="10.0.0.1", name="alice"))
     model = ConnectionsModel(manager)
     first = manager.get("b")
@@ -83,6 +83,9 @@ def test_cells_show_local_time_and_sort_by_meaning(qtbot):
                    local_time(first.connected_at), "x, y"]
     assert model.index(0, Column.CLIENT_IP).data(SID_ROLE) == "b"
     assert model.index(0, Column.CONNECTED_SINCE).data(SORT_ROLE) == first.connected_at.timestamp()
+    # A name the column cuts is read whole on hover, above the client's user agent.
+    assert model.index(0, Column.NAME).data(Qt.ItemDataRole.ToolTipRole) == "Zed\nlamp/1.0"
+    assert model.index(1, Column.NAME).data(Qt.ItemDataRole.ToolTipRole) == "alice"
 
     proxy = ConnectionsFilter(model)
     proxy.sort(Column.NAME, Qt.SortOrder.AscendingOrder)

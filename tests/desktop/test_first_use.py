@@ -12,6 +12,8 @@ from helpers.desktop_support import ROOT, QtRun, app_url, running_app
 from helpers.support import wait_until
 from PySide6.QtCore import QLocale, QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.app import DesktopApp
 from desktop.connections_model import SID_ROLE, Column
@@ -58,6 +60,41 @@ def test_the_filter_searches_the_dashboards_fields(qt_run: QtRun) -> None:
             for text, expected in searches.items():
                 app.window.filter.setText(text)
                 assert shown_sids(app) == expected, text
+
+            # The status bar says the filter hides some, as clients come.
+            count = app.window.count_label
+            app.window.filter.setText("garden")
+            assert count.text() == "1 of 2 clients shown"
+            await connect("py", url, "websocket", {"name": "hall-lamp"})
+            await wait_until(lambda: count.text() == "1 of 3 clients shown",
+                             message="the count to follow a new client the filter hides")
+            app.window.filter.clear()
+            assert count.text() == "3 clients connected"
+
+    qt_run(scenario())
+
+
+def test_ctrl_f_puts_the_keyboard_in_the_filter_of_the_tab_in_front(qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app:
+            window, traffic = app.window, app.window.traffic
+            window.show()
+            window.activateWindow()
+            await wait_until(window.isActiveWindow, message="the window active")
+
+            def find_from(widget: QWidget) -> QWidget | None:
+                widget.setFocus()
+                QTest.keyClick(widget, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+                return QApplication.focusWidget()
+
+            window.filter.setText("lamp")
+            assert find_from(window.table) is window.filter
+            assert window.filter.selectedText() == "lamp"  # typing replaces it
+            window.tabs.setCurrentWidget(traffic)
+            assert find_from(traffic.table) is traffic.text_filter
+            app.composer.show()  # from a text field of the docked composer too
+            assert find_from(app.composer.composer.event_name) is traffic.text_filter
+            assert "Ctrl+F" in traffic.text_filter.toolTip()
 
     qt_run(scenario())
 
@@ -124,7 +161,12 @@ def test_double_click_opens_the_clients_details_and_they_follow_its_messages(
             index = next(app.window.proxy.index(row, Column.SID)
                          for row in range(2)
                          if app.window.proxy.index(row, 0).data(SID_ROLE) == lamp.sid)
-            table.doubleClicked.emit(index)
+            app.window.show()
+            await wait_until(lambda: app.window.windowHandle().isExposed(),
+                             message="the window on screen, where clicks reach it")
+            # Through the window, as the platform delivers it (Qt makes the double click).
+            where = table.viewport().mapTo(app.window, table.visualRect(index).center())
+            QTest.mouseDClick(app.window.windowHandle(), Qt.MouseButton.LeftButton, pos=where)
             pane = app.window.details[lamp.sid]
             assert pane.isVisible()
             shown = {key: label.text() for key, label in pane.values.items()}
@@ -146,6 +188,26 @@ def test_double_click_opens_the_clients_details_and_they_follow_its_messages(
     qt_run(scenario())
 
 
+def test_enter_on_the_selected_client_opens_its_details(qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app() as app, real_clients() as connect:
+            url = app_url(app)
+            sids = [(await connect("py", url, "websocket", {"name": name})).sid
+                    for name in ("first", "second")]
+            await wait_until(lambda: app.model.rowCount() == 2, message="two rows")
+            table = app.window.table
+            app.window.show()
+            table.setFocus()
+            table.selectRow(1)
+            chosen = table.currentIndex().data(SID_ROLE)
+            assert chosen in sids
+            QTest.keyClick(table, Qt.Key.Key_Return)
+            assert list(app.window.details) == [chosen]
+            assert app.window.details[chosen].isVisible()
+
+    qt_run(scenario())
+
+
 def test_the_details_pane_shows_a_clients_markup_as_text(qt_run: QtRun) -> None:
     """A name is the client's to choose: Qt must not render it as rich text (a heading,
     an image from a local path)."""
@@ -155,7 +217,7 @@ def test_the_details_pane_shows_a_clients_markup_as_text(qt_run: QtRun) -> None:
             client = await connect("py", app_url(app), "websocket", {"name": named})
             await client.call("join", "<img src='/etc/x.png'>")
             await wait_until(lambda: app.model.rowCount() == 1, message="one row")
-            app.window.table.doubleClicked.emit(app.window.proxy.index(0, Column.SID))
+            app.window.table.activated.emit(app.window.proxy.index(0, Column.SID))
             pane = app.window.details[client.sid]
             assert pane.values["name"].text() == named
             assert pane.values["rooms"].text() == "<img src='/etc/x.png'>"

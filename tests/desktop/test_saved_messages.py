@@ -9,6 +9,7 @@ import pytest
 from helpers.clients import real_clients
 from helpers.desktop_support import QtRun, app_url, running_app
 from helpers.support import wait_until
+from PySide6.QtCore import QPoint
 
 from desktop.composer_emit import SendResult
 from desktop.saved_messages import (
@@ -93,6 +94,32 @@ def test_saved_rows_load_delete_and_never_send_to_a_device_not_connected(qt_run:
             assert [m.name for m in composer.store.saved] == ["room"]
             assert composer.saved_list.count() == 1
         assert [m.name for m in SavedMessages.load().saved] == ["room"]
+
+    qt_run(scenario())
+
+
+def test_a_long_client_name_is_cut_and_every_row_keeps_its_buttons_in_sight(
+        qt_run: QtRun) -> None:
+    long_name = "L" + "x" * 63  # as long as the hub lets a name be
+
+    async def scenario() -> None:
+        store = SavedMessages.load()
+        store.save(message("far", target={"sid": "old-sid", "name": long_name}))
+        store.save(message("near", target={"room": "lab"}))
+        async with running_app() as app:
+            app.window.show()
+            app.composer.show()
+            saved = app.composer.composer.saved_list
+            await wait_until(saved.isVisible, message="the saved list in sight")
+            viewport = saved.viewport()
+            for row in range(saved.count()):
+                widget = saved.row_widget(row)
+                for button in (widget.send, widget.delete):
+                    right = button.mapTo(viewport, QPoint(button.width(), 0)).x()
+                    assert right <= viewport.width(), f"row {row}'s {button.text()} cut"
+            far = saved.row_widget(0)
+            assert far.label.text().endswith("…")
+            assert far.toolTip().startswith(f"far: ping → {long_name}\n")
 
     qt_run(scenario())
 

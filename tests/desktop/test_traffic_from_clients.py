@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from helpers.clients import Client, real_clients
-from helpers.desktop_support import QtRun, app_url, running_app
+from helpers.desktop_support import QtRun, app_url, right_click, running_app
 from helpers.support import wait_until
 from PySide6.QtWidgets import QDialog, QInputDialog
 
@@ -25,7 +25,7 @@ def menu_for(app: DesktopApp, sid: str) -> dict[str, object]:
     """The context menu's actions on ``sid``'s row, by text."""
     proxy, table = app.window.proxy, app.window.table
     row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(SID_ROLE) == sid)
-    table.customContextMenuRequested.emit(table.visualRect(proxy.index(row, 0)).center())
+    right_click(table, table.visualRect(proxy.index(row, 0)).center())
     assert app.window.row_menu is not None
     return {action.text(): action for action in app.window.row_menu.actions() if action.text()}
 
@@ -118,7 +118,7 @@ def test_double_click_opens_details_with_the_same_commands(qt_run: QtRun) -> Non
             proxy = app.window.proxy
             row = next(r for r in range(proxy.rowCount())
                        if proxy.index(r, 0).data(SID_ROLE) == sensor.sid)
-            app.window.table.doubleClicked.emit(proxy.index(row, 0))
+            app.window.table.activated.emit(proxy.index(row, 0))
             pane = app.window.details[sensor.sid]
             commands = {action.text(): action for action in pane.command_actions}
             assert list(commands) == ["Show its traffic", "Send it an event…",

@@ -65,18 +65,18 @@ def test_entries_appear_as_words_with_colour_and_plain_text(qt_run: QtRun) -> No
             await connect("js", url, "polling", {"name": "phone", "token": "secret"})
             with pytest.raises(ConnectRefused):
                 await connect("py", url, "websocket", {"name": "intruder", "token": "wrong"})
-            await sensor.emit("reading", {"temperature": 21.5})
-            await wait_for_event(view, "reading")
+            await sensor.emit("message", {"temperature": 21.5})  # relayed: not refused
+            await wait_for_event(view, "message")
             await wait_until(lambda: any(e.kind is Kind.REFUSED for e in shown(view)),
                              message="the refusal in the view")
 
             model = view.proxy
-            reading = events_shown(view, "reading")[0]
-            row = row_of(view, reading)
+            message = events_shown(view, "message")[0]
+            row = row_of(view, message)
             cells = {column: model.index(row, column).data() for column in Column}
             assert cells[Column.KIND] == "event in"
             assert cells[Column.CLIENT] == "<b>kitchen</b>"  # as sent: plain text, no markup
-            assert cells[Column.EVENT] == "reading"
+            assert cells[Column.EVENT] == "message"
             assert cells[Column.DATA] == '[{"temperature":21.5}]'
             refused = next(r for r, e in enumerate(shown(view)) if e.kind is Kind.REFUSED)
             kind_cell = model.index(refused, Column.KIND)
@@ -89,6 +89,42 @@ def test_entries_appear_as_words_with_colour_and_plain_text(qt_run: QtRun) -> No
             journal = app.controller._hub.journal  # the hub's own record, read-only here
             await wait_until(lambda: len(shown(view)) == len(journal), message="all entries")
             assert [e.seq for e in shown(view)] == [e.seq for e in journal.export()]
+
+    qt_run(scenario())
+
+
+def test_a_refused_event_is_marked_says_why_and_the_refused_filter_finds_it(
+        qt_run: QtRun) -> None:
+    async def scenario() -> None:
+        async with running_app(auth_token="secret") as app, real_clients() as connect:
+            view = traffic_in_front(app)
+            url = app_url(app)
+            lamp = await connect("py", url, "websocket", {"name": "hall-lamp", "token": "secret"})
+            with pytest.raises(ConnectRefused):
+                await connect("js", url, "polling", {"name": "intruder", "token": "wrong"})
+            answer = await lamp.call("set_state", {"on": True})
+            assert answer == {"ok": False, "error": "unknown event 'set_state'"}
+            assert (await lamp.call("join", "hall"))["ok"]
+            await wait_for_event(view, "join")
+            await wait_for_event(view, "set_state")
+
+            model = view.proxy
+            row = row_of(view, events_shown(view, "set_state")[0])
+            kind = model.index(row, Column.KIND)
+            assert kind.data() == "event refused"
+            assert kind.data(Qt.ItemDataRole.ForegroundRole) == KIND_COLOURS[Kind.REFUSED]
+            assert model.index(row, Column.DATA).data() == \
+                """refused: unknown event 'set_state' · [{"on":true}]"""
+            assert model.index(row_of(view, events_shown(view, "join")[0]),
+                               Column.KIND).data() == "event in"
+            view.table.selectRow(row)
+            assert "refused: unknown event 'set_state'" in view.details.summary.text()
+
+            view.kind_filter.setCurrentIndex(view.kind_filter.findData(Kind.REFUSED))
+            assert [(e.kind, e.event) for e in shown(view)] == \
+                [(Kind.REFUSED, None), (Kind.EVENT_IN, "set_state")]
+            view.kind_filter.setCurrentIndex(view.kind_filter.findData(Kind.EVENT_IN))
+            assert {e.event for e in shown(view)} == {"set_state", "join"}
 
     qt_run(scenario())
 
@@ -282,9 +318,15 @@ def test_details_show_the_payload_as_a_tree_and_as_text_with_copy(qt_run: QtRun)
             assert readings.isExpanded()
             assert json.loads(view.details.text.toPlainText()) == payload
             view.details.copy_data.click()
-            assert json.loads(QGuiApplication.clipboard().text()) == payload
+            copied = QGuiApplication.clipboard().text()
+            assert json.loads(copied) == payload
+            status = app.window.statusBar()
+            assert status.currentMessage() == f"Copied the payload ({len(copied)} characters)"
             view.details.copy_entry.click()
-            assert json.loads(QGuiApplication.clipboard().text())["seq"] == entry.seq
+            copied = QGuiApplication.clipboard().text()
+            assert json.loads(copied)["seq"] == entry.seq
+            assert status.currentMessage() == \
+                f"Copied the entry as JSON ({len(copied)} characters)"
 
     qt_run(scenario())
 

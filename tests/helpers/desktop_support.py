@@ -14,6 +14,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
+
 from desktop.app import DesktopApp
 from desktop.controller import State
 from helpers.support import LoggedProcess, loopback_settings, wait_until
@@ -37,6 +41,23 @@ async def running_app(tray_available: bool = False, **overrides: Any,
         app.request_quit()
         assert await task == 0
         app.deleteLater()
+
+
+def right_click(view: QAbstractItemView, where: QPoint) -> None:
+    """A right click's context menu event as Qt delivers it: to the viewport, at a point in
+    the viewport's coordinates."""
+    viewport = view.viewport()
+    QApplication.sendEvent(viewport, QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, where, viewport.mapToGlobal(where)))
+
+
+def press_menu_key(window: QWidget) -> None:
+    """The Menu key's context menu event, as the platform hands it to the window: Qt's own
+    code then sends it to the focus widget at the point Qt computes for it (the current
+    row's centre, in the table's coordinates).  The offscreen platform turns no key press
+    into this event, so it is made here: the position is Qt's, not the test's."""
+    QApplication.sendEvent(window.windowHandle(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Keyboard, QPoint(), QPoint()))
 
 
 def app_url(app: DesktopApp) -> str:
