@@ -14,6 +14,7 @@ from ..connections import Connection, ConnectionManager
 from ..network import client_ip, header_values
 from ..wire.background import spawn
 from .admission import (
+    MAX_NAME_LENGTH,
     MAX_USER_AGENT_LENGTH,
     TokenRefused,
     admit,
@@ -55,6 +56,14 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         self.tally = RelayTally()
         self.guessing = TokenGuessing()
 
+    @staticmethod
+    def client_name(auth: Any) -> str | None:
+        """The name a client gives in its auth payload as the hub keeps names (cleaned and
+        cut as ``admit`` keeps an accepted one), or None: for the wire layer, which names a
+        refused client by it.  Nothing else of ``auth`` (the token) leaves here."""
+        name = auth.get("name") if isinstance(auth, Mapping) else None
+        return (clean_text(name, MAX_NAME_LENGTH) or None) if isinstance(name, str) else None
+
     def transport_upgraded(self, sid: str) -> None:
         """For the server's transport-upgrade hook: the client has moved to websocket."""
         self.manager.set_transport(sid, "websocket")
@@ -85,8 +94,9 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
                     sid, connection.client_ip, name, connection.transport)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        if self.manager.remove(sid) is not None:
-            logger.info("client disconnected sid=%s reason=%s", sid, reason)
+        if (connection := self.manager.remove(sid)) is not None:
+            logger.info("client disconnected sid=%s ip=%s name=%r reason=%s",
+                        sid, connection.client_ip, connection.name, reason)
 
     async def on_join(self, sid: str, room: Any = None) -> dict[str, Any]:
         return await self._change_room(sid, room, enter=True)

@@ -27,6 +27,11 @@ def _peer(scope: Mapping[str, Any]) -> str:
     return str((scope.get("client") or ("unknown",))[0])
 
 
+def _refused_client(scope: Mapping[str, Any], client: str | None) -> str:
+    """A refused client as log lines name it: by the name it gave, if any, and its address."""
+    return f"{client!r} ({_peer(scope)})" if client else _peer(scope)
+
+
 class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
     """python-socketio's server with the inspector's hooks, and ``kick``."""
 
@@ -137,35 +142,55 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     async def _trigger_connect(self, namespace: str, *args: Any) -> Any:
         try:
             result = await super()._trigger_event("connect", namespace, *args)
-        except RepeatedRefusal as exc:
-            self._report_repeated(args[1], namespace, exc.reason)
-            raise
-        except exceptions.ConnectionRefusedError as exc:
-            self._report_refused(args[1], namespace, str(exc.error_args.get("message")))
-            raise
-        except ConnectionRefusedError:
-            self._report_refused(args[1], namespace, "Connection refused by server")
+        except (exceptions.ConnectionRefusedError, ConnectionRefusedError) as exc:
+            self._report_refusal(exc, namespace, args)
             raise
         if result is not False and self.recorder is not None:
             self.recorder.connected(args[0], namespace, self.transport(args[0], namespace),
                                     args[1].get("asgi.scope", {}))
         return result
 
-    def _report_refused(self, environ: Mapping[str, Any], namespace: str, why: str) -> None:
+    def _report_refusal(self, exc: Exception, namespace: str, args: tuple[Any, ...]) -> None:
+        """A connect handler's refusal, as python-socketio answers it to the client."""
+        environ, client = args[1], self._name_given(namespace, args)
+        if isinstance(exc, RepeatedRefusal):
+            self._report_repeated(environ, namespace, exc.reason, client)
+        elif isinstance(exc, exceptions.ConnectionRefusedError):
+            self._report_refused(environ, namespace, str(exc.error_args.get("message")), client)
+        else:
+            self._report_refused(environ, namespace, "Connection refused by server", client)
+
+    def _name_given(self, namespace: str, args: tuple[Any, ...]) -> str | None:
+        """The name a refused client gave in its auth (``args``: the connect handler's
+        sid, environ and auth), as the namespace that refused it keeps names: its
+        ``client_name(auth)``, which never returns the token; None without one."""
+        space, _ = self._get_namespace_handler(namespace, ())
+        client_name = getattr(space, "client_name", None)
+        if client_name is None:
+            return None
+        name: str | None = client_name(args[2] if len(args) > 2 else None)
+        return name
+
+    def _report_refused(self, environ: Mapping[str, Any], namespace: str, why: str,
+                        client: str | None) -> None:
         # The message the client was given, logged where python-socketio logged nothing.
         scope = environ.get("asgi.scope", {})
-        logger.info("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
+        logger.info("refused a connect from %s to %s: %s", _refused_client(scope, client),
+                    namespace, why)
         if self.recorder is not None:
-            self.recorder.connect_refused(scope, namespace, why)
+            self.recorder.connect_refused(scope, namespace, why, client)
 
-    def _report_repeated(self, environ: Mapping[str, Any], namespace: str, why: str) -> None:
+    def _report_repeated(self, environ: Mapping[str, Any], namespace: str, why: str,
+                         client: str | None) -> None:
         """A refusal that repeats while its cause lasts: once per address and reason within
         the refusal window (at DEBUG without the inspector, which keeps no window)."""
         scope = environ.get("asgi.scope", {})
         if self.recorder is None:
-            logger.debug("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
-        elif self.recorder.refused_request(scope, why, namespace):
-            logger.info("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
+            logger.debug("refused a connect from %s to %s: %s",
+                         _refused_client(scope, client), namespace, why)
+        elif self.recorder.refused_request(scope, why, namespace, client):
+            logger.info("refused a connect from %s to %s: %s",
+                        _refused_client(scope, client), namespace, why)
 
     async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         await super().enter_room(sid, room, namespace)
