@@ -193,11 +193,20 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
                         _refused_client(scope, client), namespace, why)
 
     async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        namespace = namespace or "/"
+        recorded = self.recorder is not None and not self._in_room(sid, room, namespace)
         await super().enter_room(sid, room, namespace)
-        if self.recorder is not None:
-            self.recorder.room_changed(sid, namespace or "/", room, joined=True)
+        if recorded and self.recorder is not None:
+            self.recorder.room_changed(sid, namespace, room, joined=True)
 
     async def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        namespace = namespace or "/"
+        recorded = self.recorder is not None and self._in_room(sid, room, namespace)
         await super().leave_room(sid, room, namespace)
-        if self.recorder is not None:
-            self.recorder.room_changed(sid, namespace or "/", room, joined=False)
+        if recorded and self.recorder is not None:
+            self.recorder.room_changed(sid, namespace, room, joined=False)
+
+    def _in_room(self, sid: str, room: Any, namespace: str) -> bool:
+        """Whether ``sid`` is in ``room``: only a real change of rooms is recorded (joining
+        a room it is in, or leaving one it is not in, changes nothing)."""
+        return sid in self.manager.rooms.get(namespace, _NO_ROOMS).get(room, _NO_ROOMS)
