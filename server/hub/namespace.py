@@ -125,10 +125,10 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
             logger.info("client disconnected sid=%s ip=%s name=%r reason=%s",
                         sid, connection.client_ip, connection.name, reason)
 
-    async def on_join(self, sid: str, room: Any = None) -> dict[str, Any]:
+    async def on_join(self, sid: str, room: Any) -> dict[str, Any]:
         return await self._change_room(sid, room, enter=True)
 
-    async def on_leave(self, sid: str, room: Any = None) -> dict[str, Any]:
+    async def on_leave(self, sid: str, room: Any) -> dict[str, Any]:
         return await self._change_room(sid, room, enter=False)
 
     async def on_message(self, sid: str, data: Any = None) -> None:

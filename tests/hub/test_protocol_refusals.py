@@ -92,3 +92,18 @@ async def test_what_the_hub_accepts_has_no_reason(hub: HubServer,
                                         ("leave", None), ("message", None)]
     assert not [record for record in log.written
                 if record.getMessage().startswith("refused")]
+
+
+@pytest.mark.parametrize(("kind", "transport"), [("py", "polling"), ("js", "websocket")])
+@pytest.mark.parametrize("event", ["join", "leave"])
+@pytest.mark.parametrize("args", [(), ("kitchen", "garden")])
+async def test_join_and_leave_say_they_take_one_room(
+        hub: HubServer, clients: ConnectClient, kind: str, transport: str, event: str,
+        args: tuple[str, ...]) -> None:
+    device = await clients(kind, hub_url(hub), transport)
+    error = f"event {event!r} takes 1 argument, got {len(args)}"
+    assert await device.call(event, *args) == {"ok": False, "error": error}
+    await device.emit(event, *args)
+    await settled(hub, device)
+    assert reasons(hub, device.sid) == [(event, error)] * 2 + [("message", None)]
+    assert hub.manager.get(device.sid).rooms == frozenset()
