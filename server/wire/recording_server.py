@@ -5,6 +5,11 @@ disconnect, room change and dropped session reaches ``recorder`` (a
 ``server.inspector.recorder.TrafficRecorder``) here, at the Socket.IO server's own seams,
 so the hub protocol's handlers and the dashboard's composer are recorded alike.  With no
 recorder (the inspector is off) each hook costs one attribute test.
+
+What a namespace refuses by its own rules it says through duck-typed methods, so that this
+layer knows no protocol: ``event_refusal(event, *args)``, asked before an event is
+dispatched (its entry then carries why; the namespace logs it, so it is asked with the
+inspector off too), and ``client_name(auth)``, the name a refused connect gave.
 """
 
 from __future__ import annotations

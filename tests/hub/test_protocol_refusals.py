@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from helpers.abuse import hub_log
 from helpers.clients import Client, ConnectClient
-from helpers.support import hub_url, wait_until
+from helpers.support import hub_url, running_hub, wait_until
 
 from server.runtime.runner import HubServer
 
@@ -107,3 +107,13 @@ async def test_join_and_leave_say_they_take_one_room(
     await settled(hub, device)
     assert reasons(hub, device.sid) == [(event, error)] * 2 + [("message", None)]
     assert hub.manager.get(device.sid).rooms == frozenset()
+
+
+async def test_refusals_are_logged_with_the_inspector_off(clients: ConnectClient) -> None:
+    async with running_hub(inspector=False) as hub:
+        with hub_log() as log:
+            device = await clients("js", hub_url(hub), "polling", {"name": "esp32-garage"})
+            await device.emit("room_message", {"room": "kitchen"})
+            await wait_until(lambda: log.count("refused an event from") == 1,
+                             message="the refusal's line")
+        assert len(hub.journal) == 0
