@@ -4,6 +4,7 @@ README's table."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Container, Mapping
 from typing import Any
 
@@ -11,9 +12,11 @@ import socketio
 
 from ..config import Settings
 from ..connections import Connection, ConnectionManager
+from ..inspector.refusals import RecentRefusals
 from ..network import client_ip, header_values
 from ..wire.background import spawn
 from .admission import (
+    MAX_NAME_LENGTH,
     MAX_USER_AGENT_LENGTH,
     TokenRefused,
     admit,
@@ -54,6 +57,39 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         node's (the registry's view, set by ``HubServer``)."""
         self.tally = RelayTally()
         self.guessing = TokenGuessing()
+        self.refusals_logged = RecentRefusals()
+        """Which (client, refusal) pairs were logged lately: a device repeats its mistake."""
+
+    @staticmethod
+    def client_name(auth: Any) -> str | None:
+        """The name a client gives in its auth payload as the hub keeps names (cleaned and
+        cut as ``admit`` keeps an accepted one), or None: for the wire layer, which names a
+        refused client by it.  Nothing else of ``auth`` (the token) leaves here."""
+        name = auth.get("name") if isinstance(auth, Mapping) else None
+        return (clean_text(name, MAX_NAME_LENGTH) or None) if isinstance(name, str) else None
+
+    def event_refusal(self, event: str, sid: str, *args: Any) -> str | None:
+        """Why the hub protocol refuses ``event`` from ``sid`` with ``args`` (what
+        ``trigger_event`` would pass its handler after the sid): the error its handler
+        answers, or None.
+
+        For the wire layer, which asks before dispatch so that the journal's entry for the
+        event says why, ack or not; the refusal is logged here, once per client and reason
+        within the refusal window.  The handler still answers (the dashboard calls it
+        directly, with the same checks).
+        """
+        payload = args[0] if args else None
+        if event == "room_message":
+            error = self._room_message_error(sid, payload)
+        elif event in ("join", "leave"):
+            error = self._room_change_error(sid, payload, enter=event == "join")
+        else:
+            return None
+        if error is not None and self.refusals_logged.first_in_window(
+                sid, f"{event} {error}", time.monotonic()):
+            logger.info("refused an event from %s in %s: event %r: %s",
+                        self._described(sid), self.namespace, event, error)
+        return error
 
     def transport_upgraded(self, sid: str) -> None:
         """For the server's transport-upgrade hook: the client has moved to websocket."""
@@ -85,13 +121,14 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
                     sid, connection.client_ip, name, connection.transport)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        if self.manager.remove(sid) is not None:
-            logger.info("client disconnected sid=%s reason=%s", sid, reason)
+        if (connection := self.manager.remove(sid)) is not None:
+            logger.info("client disconnected sid=%s ip=%s name=%r reason=%s",
+                        sid, connection.client_ip, connection.name, reason)
 
-    async def on_join(self, sid: str, room: Any = None) -> dict[str, Any]:
+    async def on_join(self, sid: str, room: Any) -> dict[str, Any]:
         return await self._change_room(sid, room, enter=True)
 
-    async def on_leave(self, sid: str, room: Any = None) -> dict[str, Any]:
+    async def on_leave(self, sid: str, room: Any) -> dict[str, Any]:
         return await self._change_room(sid, room, enter=False)
 
     async def on_message(self, sid: str, data: Any = None) -> None:
@@ -101,15 +138,10 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
             traffic.relayed()
 
     async def on_room_message(self, sid: str, payload: Any = None) -> dict[str, Any]:
-        if not isinstance(payload, Mapping) or "room" not in payload:
-            return {"ok": False, "error": "expected {\"room\": ..., \"data\": ...}"}
-        room = payload["room"]
-        error = room_error(room, self.known_sids)
-        if error:
+        error = self._room_message_error(sid, payload)
+        if error is not None:
             return {"ok": False, "error": error}
-        connection = self.manager.get(sid)
-        if connection is None or room not in connection.rooms:
-            return {"ok": False, "error": f"not a member of room {room!r}: join it first"}
+        room = payload["room"]
         await self.emit("message", {"from": sid, "room": room, "data": payload.get("data")},
                         room=room, skip_sid=sid)
         self.relays.record()
@@ -132,20 +164,41 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
                 eio_sid, f"CONNECT again after {tries} refused tokens"))
             raise TokenRefused(f"{tries} refused tokens: connect anew")
 
+    def _described(self, sid: str) -> str:
+        """A client as refusal lines name it: by its name if it gave one, address and sid."""
+        connection = self.manager.get(sid)
+        if connection is None:
+            return f"sid {sid}"
+        who = repr(connection.name) if connection.name else "an unnamed client"
+        return f"{who} ({connection.client_ip}, sid {sid})"
+
+    def _room_message_error(self, sid: str, payload: Any) -> str | None:
+        if not isinstance(payload, Mapping) or "room" not in payload:
+            return "expected {\"room\": ..., \"data\": ...}"
+        room = payload["room"]
+        error = room_error(room, self.known_sids)
+        if error:
+            return error
+        connection = self.manager.get(sid)
+        if connection is None or room not in connection.rooms:
+            return f"not a member of room {room!r}: join it first"
+        return None
+
+    def _room_change_error(self, sid: str, room: Any, enter: bool) -> str | None:
+        error = room_error(room, self.known_sids)
+        connection = self.manager.get(sid)
+        if error or not enter or connection is None:
+            return error
+        return rooms_full_error(connection.rooms, room, self.settings.max_rooms_per_client)
+
     def _rooms_of(self, sid: str) -> list[str]:
         connection = self.manager.get(sid)
         return sorted(connection.rooms) if connection else []
 
     async def _change_room(self, sid: str, room: Any, enter: bool) -> dict[str, Any]:
-        error = room_error(room, self.known_sids)
+        error = self._room_change_error(sid, room, enter)
         if error:
             return {"ok": False, "error": error}
-        connection = self.manager.get(sid)
-        if enter and connection is not None:
-            error = rooms_full_error(connection.rooms, room,
-                                     self.settings.max_rooms_per_client)
-            if error:
-                return {"ok": False, "error": error}
         traffic = self._traffic(sid)
         if traffic is not None:
             traffic.seen()

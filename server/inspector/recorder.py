@@ -88,9 +88,12 @@ class TrafficRecorder:
         self.journal.record_connect(sid, client=name, ip=ip or self.address(scope),
                                     transport=transport, namespace=namespace)
 
-    def connect_refused(self, scope: Mapping[str, Any], namespace: str, reason: str) -> None:
-        """A connect the hub refused, with the message the client was given."""
-        self.journal.record_refused(reason, ip=self.address(scope), namespace=namespace)
+    def connect_refused(self, scope: Mapping[str, Any], namespace: str, reason: str,
+                        client: str | None = None) -> None:
+        """A connect the hub refused, with the message the client was given (``client``: the
+        name it gave, as the hub keeps names)."""
+        self.journal.record_refused(reason, ip=self.address(scope), client=client,
+                                    namespace=namespace)
 
     def disconnected(self, sid: str, namespace: str, reason: str) -> None:
         name, ip = self._who(sid)
@@ -107,8 +110,10 @@ class TrafficRecorder:
         self.journal.record_dropped(sid, why, client=name, ip=ip or self.address(scope))
 
     def refused_request(self, scope: Mapping[str, Any], why: str,
-                        namespace: str | None = None) -> bool:
+                        namespace: str | None = None, client: str | None = None) -> bool:
         """A request refused before any session exists: recorded, and True (log it), once
-        per address and reason within the journal's refusal window."""
+        per address and reason within the journal's refusal window (``client``: the name
+        the first one in the window gave, if any)."""
         ip = self.address(scope)
-        return self.journal.record_refusal_once(ip, why, namespace=namespace) is not None
+        return self.journal.record_refusal_once(ip, why, client=client,
+                                                namespace=namespace) is not None

@@ -5,6 +5,11 @@ disconnect, room change and dropped session reaches ``recorder`` (a
 ``server.inspector.recorder.TrafficRecorder``) here, at the Socket.IO server's own seams,
 so the hub protocol's handlers and the dashboard's composer are recorded alike.  With no
 recorder (the inspector is off) each hook costs one attribute test.
+
+What a namespace refuses by its own rules it says through duck-typed methods, so that this
+layer knows no protocol: ``event_refusal(event, *args)``, asked before an event is
+dispatched (its entry then carries why; the namespace logs it, so it is asked with the
+inspector off too), and ``client_name(auth)``, the name a refused connect gave.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ _NO_ROOMS: Mapping[Any, Any] = {}
 
 def _peer(scope: Mapping[str, Any]) -> str:
     return str((scope.get("client") or ("unknown",))[0])
+
+
+def _refused_client(scope: Mapping[str, Any], client: str | None) -> str:
+    """A refused client as log lines name it: by the name it gave, if any, and its address."""
+    return f"{client!r} ({_peer(scope)})" if client else _peer(scope)
 
 
 class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
@@ -114,9 +124,25 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str,
                                      data: list[Any], namespace: str, id: int | None) -> None:
         # python-socketio's dispatch of an event from a connected client, with its sid.
+        refused = self._protocol_refusal(sid, namespace, data)
         if self.recorder is not None:
-            self.recorder.event_in(sid, namespace, data, id is not None)
+            self.recorder.event_in(sid, namespace, data, id is not None, refused)
         await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+
+    def _protocol_refusal(self, sid: str, namespace: str, data: list[Any]) -> str | None:
+        """Why the namespace handler this event goes to refuses it by its protocol's own
+        rules (its ``event_refusal(event, *args)``, given what its ``trigger_event`` would
+        be given), or None.  Asked before dispatch so that the event's one entry says why;
+        the handler still answers the client."""
+        args = (sid, *data[1:])
+        if self.handlers and self._get_event_handler(data[0], namespace, args)[0] is not None:
+            return None  # a handler function takes it, not a namespace
+        space, args = self._get_namespace_handler(namespace, args)
+        check = getattr(space, "event_refusal", None)
+        if check is None:
+            return None
+        why: str | None = check(data[0], *args)
+        return why
 
     def record_refused_event(self, sid: str, namespace: str, data: list[Any], ack: bool,
                              why: str) -> None:
@@ -137,42 +163,71 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     async def _trigger_connect(self, namespace: str, *args: Any) -> Any:
         try:
             result = await super()._trigger_event("connect", namespace, *args)
-        except RepeatedRefusal as exc:
-            self._report_repeated(args[1], namespace, exc.reason)
-            raise
-        except exceptions.ConnectionRefusedError as exc:
-            self._report_refused(args[1], namespace, str(exc.error_args.get("message")))
-            raise
-        except ConnectionRefusedError:
-            self._report_refused(args[1], namespace, "Connection refused by server")
+        except (exceptions.ConnectionRefusedError, ConnectionRefusedError) as exc:
+            self._report_refusal(exc, namespace, args)
             raise
         if result is not False and self.recorder is not None:
             self.recorder.connected(args[0], namespace, self.transport(args[0], namespace),
                                     args[1].get("asgi.scope", {}))
         return result
 
-    def _report_refused(self, environ: Mapping[str, Any], namespace: str, why: str) -> None:
+    def _report_refusal(self, exc: Exception, namespace: str, args: tuple[Any, ...]) -> None:
+        """A connect handler's refusal, as python-socketio answers it to the client."""
+        environ, client = args[1], self._name_given(namespace, args)
+        if isinstance(exc, RepeatedRefusal):
+            self._report_repeated(environ, namespace, exc.reason, client)
+        elif isinstance(exc, exceptions.ConnectionRefusedError):
+            self._report_refused(environ, namespace, str(exc.error_args.get("message")), client)
+        else:
+            self._report_refused(environ, namespace, "Connection refused by server", client)
+
+    def _name_given(self, namespace: str, args: tuple[Any, ...]) -> str | None:
+        """The name a refused client gave in its auth (``args``: the connect handler's
+        sid, environ and auth), as the namespace that refused it keeps names: its
+        ``client_name(auth)``, which never returns the token; None without one."""
+        space, _ = self._get_namespace_handler(namespace, ())
+        client_name = getattr(space, "client_name", None)
+        if client_name is None:
+            return None
+        name: str | None = client_name(args[2] if len(args) > 2 else None)
+        return name
+
+    def _report_refused(self, environ: Mapping[str, Any], namespace: str, why: str,
+                        client: str | None) -> None:
         # The message the client was given, logged where python-socketio logged nothing.
         scope = environ.get("asgi.scope", {})
-        logger.info("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
+        logger.info("refused a connect from %s to %s: %s", _refused_client(scope, client),
+                    namespace, why)
         if self.recorder is not None:
-            self.recorder.connect_refused(scope, namespace, why)
+            self.recorder.connect_refused(scope, namespace, why, client)
 
-    def _report_repeated(self, environ: Mapping[str, Any], namespace: str, why: str) -> None:
+    def _report_repeated(self, environ: Mapping[str, Any], namespace: str, why: str,
+                         client: str | None) -> None:
         """A refusal that repeats while its cause lasts: once per address and reason within
         the refusal window (at DEBUG without the inspector, which keeps no window)."""
         scope = environ.get("asgi.scope", {})
         if self.recorder is None:
-            logger.debug("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
-        elif self.recorder.refused_request(scope, why, namespace):
-            logger.info("refused a connect from %s to %s: %s", _peer(scope), namespace, why)
+            logger.debug("refused a connect from %s to %s: %s",
+                         _refused_client(scope, client), namespace, why)
+        elif self.recorder.refused_request(scope, why, namespace, client):
+            logger.info("refused a connect from %s to %s: %s",
+                        _refused_client(scope, client), namespace, why)
 
     async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        namespace = namespace or "/"
+        recorded = self.recorder is not None and not self._in_room(sid, room, namespace)
         await super().enter_room(sid, room, namespace)
-        if self.recorder is not None:
-            self.recorder.room_changed(sid, namespace or "/", room, joined=True)
+        if recorded and self.recorder is not None:
+            self.recorder.room_changed(sid, namespace, room, joined=True)
 
     async def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        namespace = namespace or "/"
+        recorded = self.recorder is not None and self._in_room(sid, room, namespace)
         await super().leave_room(sid, room, namespace)
-        if self.recorder is not None:
-            self.recorder.room_changed(sid, namespace or "/", room, joined=False)
+        if recorded and self.recorder is not None:
+            self.recorder.room_changed(sid, namespace, room, joined=False)
+
+    def _in_room(self, sid: str, room: Any, namespace: str) -> bool:
+        """Whether ``sid`` is in ``room``: only a real change of rooms is recorded (joining
+        a room it is in, or leaving one it is not in, changes nothing)."""
+        return sid in self.manager.rooms.get(namespace, _NO_ROOMS).get(room, _NO_ROOMS)

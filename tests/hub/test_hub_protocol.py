@@ -42,7 +42,9 @@ async def test_join_and_leave_are_acknowledged_and_reach_the_manager(hub, client
 async def test_bad_room_names_are_refused(hub, clients, kind, transport, room):
     client = await clients(kind, hub_url(hub), transport)
     reply = await client.call("join", room)
-    assert reply["ok"] is False and "room" in reply["error"]
+    # python-socketio sends None as no argument at all, and join takes one room.
+    said = "takes 1 argument, got 0" if room is None and kind == "py" else "room"
+    assert reply["ok"] is False and said in reply["error"]
     assert hub.manager.get(client.sid).rooms == frozenset()
 
 
