@@ -66,9 +66,14 @@ class _SessionTable(dict[str, async_socket.AsyncSocket]):
     any hook runs; storing it is the first moment we can make it ours.
     """
 
+    arriving: dict[str, Any] | None = None
+    """The ASGI scope of the handshake being served (``HubEngineServer._handle_connect``):
+    python-engineio stores the new session before it first awaits, so the session stored
+    next is that request's, and keeps its peer's address."""
+
     def __setitem__(self, sid: str, socket: async_socket.AsyncSocket) -> None:
         if type(socket) is async_socket.AsyncSocket:
-            HubEngineSocket.adopt(socket)
+            HubEngineSocket.adopt(socket, client_ip(self.arriving or {}))
         super().__setitem__(sid, socket)
 
 
@@ -82,6 +87,10 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
     words); returns whether to log it (False: that address had it moments ago)."""
     on_drop: Callable[[str, str], None] | None = None
     """Told of a session dropped for its input: the Engine.IO sid and why."""
+    socketio_sid: Callable[[str], str | None] | None = None
+    """The Socket.IO sid of an Engine.IO session that joined ``/``, if it did: log lines
+    name a session as the connect line and the journal do (the Engine.IO sid is shown
+    nowhere)."""
     _async: dict[str, Any]
     """python-engineio's table of its async driver's functions."""
     accepting_sessions: bool = True
@@ -132,8 +141,12 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         if self.on_offence is not None:
             await self.on_offence(sid, why)
         else:
-            logger.info("%s: %s, closing the connection", sid, why)
-            await self.drop(sid, self.reason.TRANSPORT_ERROR)
+            await self.drop(sid, self.reason.TRANSPORT_ERROR, why)
+
+    async def _handle_connect(self, environ: dict[str, Any], transport: str,
+                              jsonp_index: int | None = None) -> Any:
+        self.sockets.arriving = environ.get("asgi.scope", {})  # see _SessionTable
+        return await super()._handle_connect(environ, transport, jsonp_index)
 
     def _refusal(self, scope: dict[str, Any]) -> Refusal | None:
         """Why the reference server would answer 400 before reading the request."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engineio import async_socket, exceptions, packet
 from engineio.payload import Payload
 
+from ..log_filters import once_per
 from .background import spawn
 from .checked_websocket import OVERSIZED, too_large
 from .engineio_packets import decode_engineio_payload
@@ -66,12 +67,17 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
     """The payload bytes of the packets in ``queue``: counted in ``send``, out in ``_take``."""
     _overflowed = False
 
+    address = "unknown"
+    """The peer that opened the session (its TCP peer), for log lines."""
+
     @classmethod
-    def adopt(cls, socket: async_socket.AsyncSocket) -> None:
-        """Make a freshly created python-engineio session one of ours."""
+    def adopt(cls, socket: async_socket.AsyncSocket, address: str) -> None:
+        """Make a freshly created python-engineio session, opened from ``address``, one
+        of ours."""
         upgraded = socket.__dict__.pop("upgraded", False)
         socket.__class__ = cls
         socket.__dict__["_upgraded"] = upgraded
+        socket.address = address
 
     @property
     def upgraded(self) -> bool:
@@ -109,8 +115,12 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         "transport error"), and told to the server's ``on_drop``."""
         if self.closing or self.closed:
             return
-        logger.info("%s: %s, closing the connection", self.sid, why)
         server: HubEngineServer = self.server
+        sid = server.socketio_sid(self.sid) if server.socketio_sid is not None else None
+        # Once per address and reason a window: a device can open and break sessions
+        # in a loop.
+        logger.info("%s from %s: %s, closing the connection", sid or "a session",
+                    self.address, why, extra=once_per(self.address, why))
         if server.on_drop is not None:
             server.on_drop(self.sid, why)
         await self.drop(reason or server.reason.TRANSPORT_ERROR)

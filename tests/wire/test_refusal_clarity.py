@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from helpers.abuse import hub_log
-from helpers.raw_protocol import PATH, Polling
-from helpers.support import running_hub
+from helpers.raw_protocol import PATH, Polling, WebSocket
+from helpers.support import hub_url, running_hub, wait_until
 
 from server.runtime.runner import HubServer
 from server.wire.engine_server import STALE_SESSION
@@ -61,3 +61,56 @@ async def test_each_bad_request_is_explained_once(hub: HubServer):
         "refused a request from 127.0.0.1: a handshake must be a GET (a POST needs a sid)",
         "refused a request from 127.0.0.1: JSONP polling (the 'j' parameter) is gone in "
         "Engine.IO 4"]
+
+
+# -- drops name the session as the hub shows it, and say what was wrong
+
+def dropped(hub: HubServer) -> list[Any]:
+    return [entry for entry in hub.journal.page(0, 1000).events if entry.kind == "dropped"]
+
+
+@pytest.mark.parametrize(("packet", "why"), [
+    ("42{oops", "malformed packet: not JSON"),
+    ('42["x", NaN]', "malformed packet: not JSON"),
+    ('42["connect", 1]', "event name 'connect' is reserved"),
+    ("42[1]", "an event's name must be a string"),
+    ('42{"x": 1}', "an event's payload must be an array: [name, ...args]"),
+])
+async def test_a_dropped_session_is_named_by_its_socketio_sid_and_address(hub, packet, why):
+    device = await WebSocket.open(hub)
+    try:
+        await device.handshake()
+        sid = (await device.connect())["sid"]
+        with hub_log() as log:
+            await device.send(packet)
+            await device.wait_closed()
+            await wait_until(lambda: bool(dropped(hub)), message="the dropped entry")
+    finally:
+        await device.close()
+    assert [record.getMessage() for record in log.written
+            if "closing the connection" in record.getMessage()] == [
+        f"{sid} from 127.0.0.1: {why}, closing the connection"]
+    assert [(entry.sid, entry.ip, entry.reason) for entry in dropped(hub)] == [
+        (sid, "127.0.0.1", why)]
+
+
+async def test_a_python_device_emitting_a_reserved_name_is_told_why_in_the_journal(clients):
+    async with running_hub() as hub:
+        device = await clients("py", hub_url(hub), "websocket")
+        await device.emit("connect", {"t": 1})
+        await wait_until(lambda: bool(dropped(hub)), message="the dropped entry")
+        assert [(entry.sid, entry.reason) for entry in dropped(hub)] == [
+            (device.sid, "event name 'connect' is reserved")]
+
+
+async def test_a_session_that_joins_no_namespace_is_named_by_its_address():
+    async with running_hub(connect_timeout=0.2) as hub:
+        device = await WebSocket.open(hub)
+        try:
+            await device.handshake()
+            with hub_log() as log:
+                await device.wait_closed()
+        finally:
+            await device.close()
+        assert log.count("a session from 127.0.0.1: no namespace joined in time, "
+                         "closing the connection") == 1
