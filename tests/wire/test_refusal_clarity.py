@@ -5,12 +5,14 @@ reason however often the device repeats itself."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from helpers.abuse import hub_log
+from helpers.clients import ConnectRefused
 from helpers.raw_protocol import PATH, Polling, WebSocket
-from helpers.support import hub_url, running_hub, wait_until
+from helpers.support import KINDS_AND_TRANSPORTS, hub_url, running_hub, wait_until
 
 from server.runtime.runner import HubServer
 from server.wire.engine_server import STALE_SESSION
@@ -114,3 +116,21 @@ async def test_a_session_that_joins_no_namespace_is_named_by_its_address():
             await device.close()
         assert log.count("a session from 127.0.0.1: no namespace joined in time, "
                          "closing the connection") == 1
+
+
+# -- a connect refused for its auth is told why
+
+AUTH_NOT_AN_OBJECT = 'auth must be an object: {"token": ..., "name": ...}'
+
+
+@pytest.mark.parametrize(("kind", "transport"), KINDS_AND_TRANSPORTS)
+async def test_a_device_giving_its_token_as_the_auth_is_told_the_auth_must_be_an_object(
+        clients, kind, transport):
+    async with running_hub(auth_token="s3cret") as hub:
+        with pytest.raises(ConnectRefused, match=re.escape(AUTH_NOT_AN_OBJECT)):
+            await clients(kind, hub_url(hub), transport, "s3cret")
+        assert [(entry.reason, entry.ip) for entry in refused(hub)] == [
+            (AUTH_NOT_AN_OBJECT, "127.0.0.1")]
+        assert not hub.manager.all()
+        device = await clients(kind, hub_url(hub), transport, {"token": "s3cret"})
+        assert hub.manager.get(device.sid) is not None  # the address is served all the same
