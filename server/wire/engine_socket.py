@@ -37,6 +37,9 @@ of more ("Too many packets in payload") and drops the connection.  The rest wait
 next GET, which the client sends at once."""
 
 
+CLIENT_PING = "client ping: in Engine.IO 4 only the server pings (an Engine.IO 3 client?)"
+
+
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
@@ -338,8 +341,8 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             # python-engineio left the GET parked, and the client hung in close().
             await self.drop(self.server.reason.CLIENT_DISCONNECT, farewell=packet.NOOP)
         elif kind == packet.PING:
-            # In Engine.IO v4 only the server pings ("invalid heartbeat direction").
-            await self.drop(self.server.reason.TRANSPORT_ERROR)
+            # The reference: "invalid heartbeat direction".
+            await self.drop_for(CLIENT_PING)
         # OPEN, UPGRADE and NOOP from a client are ignored, as the reference does;
         # python-engineio answered an UPGRADE with a noop and raised on the others.
 
