@@ -16,6 +16,7 @@ from ..log_filters import once_per
 from ..network import client_ip
 from ..runtime.lean_primitives import LeanQueue
 from .asgi_request import translate_request
+from .checked_websocket import TOO_LARGE
 from .engine_socket import HubEngineSocket
 
 logger = logging.getLogger(__name__)
@@ -253,6 +254,15 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         await self._make_response({"status": "400 BAD REQUEST",
                                    "headers": [("Content-Type", "application/json")],
                                    "response": body}, environ)
+
+    async def _make_response(self, response_dict: dict[str, Any],
+                             environ: dict[str, Any]) -> Any:
+        if environ.get(TOO_LARGE):
+            # The reference answers a POST over maxHttpBufferSize 413 with no body
+            # (polling.js); python-engineio answered it "ok", as if it had been taken.
+            response_dict = {"status": "413 PAYLOAD TOO LARGE", "headers": [],
+                             "response": b""}
+        return await super()._make_response(response_dict, environ)
 
     def _ok(self, packets: list[packet.Packet] | None = None,
             headers: list[tuple[str, str]] | None = None,

@@ -18,7 +18,7 @@ from engineio.payload import Payload
 
 from ..log_filters import once_per
 from .background import spawn
-from .checked_websocket import OVERSIZED, too_large
+from .checked_websocket import OVERSIZED, TOO_LARGE, too_large
 from .engineio_packets import decode_engineio_payload
 from .websocket_frames import server_frame
 from .websocket_transport import serve_websocket
@@ -379,6 +379,7 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             body = await environ["wsgi.input"].read(limit + 1)
             if len(body) > limit:
                 size = environ.get("CONTENT_LENGTH") or f"over {limit}"
+                environ[TOO_LARGE] = True  # answered 413, as the reference does
                 await self.drop_for(too_large(size, limit), OVERSIZED)
                 return
             try:

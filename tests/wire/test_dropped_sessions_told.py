@@ -1,4 +1,6 @@
-"""A session dropped for what it sent: the log and the journal say why."""
+"""A session dropped for what it sent is told so as the reference tells it (a polling POST
+over the size limit gets 413, a websocket the close code 1009), and the log and the
+journal say why."""
 
 from __future__ import annotations
 
@@ -6,8 +8,8 @@ from typing import Any
 
 import pytest
 from helpers.abuse import hub_log
-from helpers.raw_protocol import Polling, WebSocket
-from helpers.support import wait_until
+from helpers.raw_protocol import Polling, WebSocket, send_packets
+from helpers.support import running_hub, wait_until
 
 from server.runtime.runner import HubServer
 from server.wire.engine_socket import CLIENT_PING
@@ -54,3 +56,38 @@ async def test_a_client_ping_is_explained_in_the_log_and_the_journal(hub, transp
     assert [(entry.sid, entry.reason) for entry in dropped(hub)] == [(sid, CLIENT_PING)]
     await wait_until(lambda: hub.manager.count() == 0, message="unregistered")
 
+
+LIMIT = 1024
+"""The smallest ``max_http_buffer_size`` the settings allow."""
+
+
+async def test_an_oversized_post_is_answered_413_and_the_session_dropped():
+    async with running_hub(max_http_buffer_size=LIMIT) as hub:
+        session, sid = await connected(hub, "polling")
+        assert isinstance(session, Polling)
+        big = '42["message","' + "x" * LIMIT + '"]'
+        try:
+            with hub_log() as log:
+                response = await session.post(big)
+            assert response.status_code == 413
+            assert (await session.get_response()).status_code == 400  # the session is gone
+        finally:
+            await closed(session)
+        why = f"message too large ({len(big)} bytes, limit {LIMIT})"
+        assert log.count(f"{sid} from 127.0.0.1: {why}, closing the connection") == 1
+        assert [(entry.sid, entry.reason) for entry in dropped(hub)] == [(sid, why)]
+
+
+async def test_an_oversized_websocket_message_closes_with_1009():
+    async with running_hub(max_http_buffer_size=LIMIT) as hub:
+        session, sid = await connected(hub, "websocket")
+        assert isinstance(session, WebSocket)
+        big = '42["message","' + "x" * LIMIT + '"]'
+        try:
+            await send_packets(session, big[1:])
+            await session.wait_closed()
+            assert session.ws.close_code == 1009  # the reference's "message too big"
+        finally:
+            await closed(session)
+        why = f"message too large ({len(big)} bytes, limit {LIMIT})"
+        assert [(entry.sid, entry.reason) for entry in dropped(hub)] == [(sid, why)]
