@@ -75,6 +75,7 @@ class _SessionTable(dict[str, async_socket.AsyncSocket]):
     def __setitem__(self, sid: str, socket: async_socket.AsyncSocket) -> None:
         if type(socket) is async_socket.AsyncSocket:
             HubEngineSocket.adopt(socket, client_ip(self.arriving or {}))
+            self.arriving = None  # not kept alive by the table
         super().__setitem__(sid, socket)
 
 
