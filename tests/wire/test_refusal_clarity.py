@@ -17,8 +17,9 @@ from helpers.support import KINDS_AND_TRANSPORTS, hub_url, running_hub, wait_unt
 from server.runtime.runner import HubServer
 from server.wire.engine_server import STALE_SESSION
 
-DEAD_SID_POLLS = 200
-"""GETs on a closed session, as a device's tight re-poll loop sends them."""
+DEAD_SID_POLLS = 50
+"""GETs on a closed session, as a device's tight re-poll loop sends them (well within
+the refusal window, even on a loaded machine)."""
 
 
 def refused(hub: HubServer) -> list[Any]:
