@@ -45,14 +45,25 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+REPEAT_KEY = "socketio_tray_repeat_key"
+"""The record attribute ``once_per`` sets: what makes two such records alike."""
+
+
+def once_per(*key: object) -> dict[str, object]:
+    """``extra=`` for an INFO line a client can make repeat at will (a refusal, a drop):
+    ``SuppressRepeats`` writes it once per ``key`` (an address and a reason) a window."""
+    return {REPEAT_KEY: key}
+
+
 class SuppressRepeats(logging.Filter):
     """Writes the first of a run of like records, drops the rest for ``window`` seconds,
     then writes the next one with how many were dropped: ``... (repeated 812 times)``.
 
     Records are alike when logger, level, message template and exception type agree,
     so a flood of one error is one line a window whatever its arguments.  Only warnings
-    and errors are judged: what floods is a failure repeating, while every connect line
-    or DEBUG packet is worth having.
+    and errors are judged, and the lines logged with ``once_per`` (alike when their keys
+    agree too): what floods is a failure repeating, or a client repeating what the hub
+    refuses, while every connect line or DEBUG packet is worth having.
     """
 
     ATTRIBUTE = "socketio_tray_repeat_verdict"
@@ -67,7 +78,7 @@ class SuppressRepeats(logging.Filter):
         self._runs: dict[tuple[object, ...], list[float]] = {}  # key: [started, dropped]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < self.level:
+        if record.levelno < self.level and not hasattr(record, REPEAT_KEY):
             return True
         verdict = getattr(record, self.ATTRIBUTE, None)
         if verdict is None:
@@ -78,7 +89,8 @@ class SuppressRepeats(logging.Filter):
     def _judge(self, record: logging.LogRecord) -> bool:
         now = self._clock()
         error = record.exc_info[0] if record.exc_info else None
-        key = (record.name, record.levelno, record.msg, error)
+        key = (record.name, record.levelno, record.msg, error,
+               getattr(record, REPEAT_KEY, None))
         run = self._runs.get(key)
         if run is not None and now - run[0] < self.window:
             run[1] += 1

@@ -4,6 +4,8 @@ uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but waits fo
 for a request's headers, so a client trickling them holds a descriptor as long as it
 likes.  These subclasses refuse a connection over the caps as it arrives, before any
 parsing, and close one that has not sent a whole request head within the deadline.
+A websocket handshake the hub refuses is, for uvicorn, answered: no error, no lines of its
+own per attempt (the hub says why, once per address and reason).
 """
 
 from __future__ import annotations
@@ -104,6 +106,30 @@ class BoundedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+class _RefusalsAtDebug(logging.LoggerAdapter[logging.Logger]):
+    """uvicorn's logger for websockets, the two lines it writes for every refused
+    handshake (``"WebSocket /socket.io/?EIO=3..." 400`` and websockets' ``connection
+    rejected (400 Bad Request)``) at DEBUG.  The hub logs why it refused, once per address
+    and reason; a device retrying every half second added two lines an attempt."""
+
+    REFUSALS = frozenset({'%s - "WebSocket %s" %d', "connection rejected (%d %s)"})
+    """The templates of those lines (uvicorn's and websockets').  uvicorn's line for a
+    handshake closed before it was accepted (``... 403``: the Host allow-list) stays: no
+    line of the hub's says that."""
+
+    @property
+    def level(self) -> int:
+        """The logger's own level, which uvicorn reads for its TRACE lines."""
+        return self.logger.level
+
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
+        level = logging.DEBUG if msg in self.REFUSALS else logging.INFO
+        self.log(level, msg, *args, **kwargs)
+
+
+_WEBSOCKET_LOG = _RefusalsAtDebug(logging.getLogger("uvicorn.error"))
+
+
 class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
     """The websocket protocol that takes over an upgraded connection; it counts the
     connection out when it ends.
@@ -112,14 +138,30 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
     round trips and 15 % less memory per connection than "websockets" (deprecated).
     """
 
+    _handshake_complete = False
+
     def __init__(self, config: uvicorn.Config, server_state: ServerState,
                  app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None,
                  ) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        self.logger = _WEBSOCKET_LOG  # type: ignore[assignment]  # a Logger's subset uvicorn uses
+        self.conn.logger = _WEBSOCKET_LOG
         # The same, for less memory per connection (see lean_primitives).
         self.queue = LeanQueue()  # type: ignore[assignment]  # asyncio.Queue's subset uvicorn uses
         self.writable = LeanEvent()  # type: ignore[assignment]  # likewise asyncio.Event's
         self.writable.set()
+
+    @property
+    def handshake_complete(self) -> bool:
+        """uvicorn's flag, also true once the handshake was answered with an HTTP response
+        (the hub refusing it: 400 with the reference's body), which closes the connection
+        (``close_sent``).  uvicorn never set it then, and logged every refusal as the
+        ERROR "ASGI callable returned without completing handshake."."""
+        return self._handshake_complete or self.close_sent
+
+    @handshake_complete.setter
+    def handshake_complete(self, value: bool) -> None:
+        self._handshake_complete = value
 
     def start_keepalive(self) -> None:
         """Called once the handshake's response is sent: from then on nobody reads the

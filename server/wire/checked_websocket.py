@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from engineio import packet
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
 
 OVERSIZED = "oversized message"
 """The disconnect reason of a session dropped for a message over ``max_http_buffer_size``."""
+TOO_LARGE = "socketio_tray.too_large"
+"""Set in the environ of a POST whose body was over ``max_http_buffer_size``: the Engine.IO
+server answers it 413, as the reference does (python-engineio said "ok")."""
+MESSAGE_TOO_BIG = 1009
+"""The close code of a websocket dropped for a message over ``max_http_buffer_size``: the
+reference's (its ``ws`` library's ``maxPayload``); python-engineio closed with 1000."""
 
 
 def too_large(size: int | str, limit: int) -> str:
@@ -29,7 +36,7 @@ class CheckedWebSocket:
     frame drops the session, and the reader sees a closed websocket.
     """
 
-    __slots__ = ("_receive", "_send", "_socket", "_ws")
+    __slots__ = ("_close_code", "_receive", "_send", "_socket", "_ws")
 
     def __init__(self, ws: Any, socket: HubEngineSocket) -> None:
         self._ws = ws
@@ -37,6 +44,7 @@ class CheckedWebSocket:
         # The ASGI channel itself: python-engineio's driver wraps each call in one more.
         self._receive = ws.asgi_receive
         self._send = ws.asgi_send
+        self._close_code = 1000
 
     async def send(self, message: str | bytes) -> None:
         if isinstance(message, str):
@@ -45,7 +53,8 @@ class CheckedWebSocket:
             await self._send({"type": "websocket.send", "bytes": message})
 
     async def close(self) -> None:
-        await self._ws.close()
+        with suppress(Exception):  # closed already: as python-engineio's close()
+            await self._send({"type": "websocket.close", "code": self._close_code})
 
     async def receive(self) -> packet.Packet | None:
         """The next packet; None once the websocket is gone or the session dropped.
@@ -64,6 +73,7 @@ class CheckedWebSocket:
             return None
         limit = self._socket.server.max_http_buffer_size
         if len(frame) > limit:
+            self._close_code = MESSAGE_TOO_BIG
             await self._socket.drop_for(too_large(len(frame), limit), OVERSIZED)
             return None
         try:

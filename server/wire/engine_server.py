@@ -12,8 +12,11 @@ from typing import Any
 import engineio
 from engineio import async_socket, packet
 
+from ..log_filters import once_per
+from ..network import client_ip
 from ..runtime.lean_primitives import LeanQueue
 from .asgi_request import translate_request
+from .checked_websocket import TOO_LARGE
 from .engine_socket import HubEngineSocket
 
 logger = logging.getLogger(__name__)
@@ -32,21 +35,25 @@ CLOSE_COLLECTION_POLL_SECONDS = 0.01
 
 OLD_ENGINEIO = ("Engine.IO version 3 is not supported: the client library is too old; use one "
                 "speaking Engine.IO 4 / Socket.IO v5")
+STALE_SESSION = ("unknown session: it was closed (dropped, timed out or never opened); "
+                 "start a new one with a handshake")
+
+Refusal = tuple[tuple[int, str], str]
+"""A request refused before any session exists: the reference's error, and what the
+device must change in plain words (logged, recorded, never sent)."""
 
 
-def refusal_in_words(query: dict[str, list[str]], error: tuple[int, str]) -> str | None:
-    """What a device must change, for the refusals a device's library can cause (its
-    Engine.IO version, its transport); None for the others."""
-    if error == UNSUPPORTED_PROTOCOL_VERSION:
-        version = ",".join(query.get("EIO", []))[:16] or "(none)"
-        if version == "3":
-            return OLD_ENGINEIO
-        return (f"Engine.IO version {version!r} is not supported: use a client library "
-                "speaking Engine.IO 4 / Socket.IO v5")
-    if error == UNKNOWN_TRANSPORT:
-        transport = ",".join(query.get("transport", []))[:32] or "(none)"
-        return f"unknown transport {transport!r}: use 'polling' or 'websocket'"
-    return None
+def _quoted(values: list[str], limit: int) -> str:
+    """A query parameter the client chose, as a refusal quotes it."""
+    return repr(",".join(values)[:limit] or "(none)")
+
+
+def _version_refusal(query: dict[str, list[str]]) -> Refusal:
+    if query.get("EIO") == ["3"]:
+        return UNSUPPORTED_PROTOCOL_VERSION, OLD_ENGINEIO
+    return UNSUPPORTED_PROTOCOL_VERSION, (
+        f"Engine.IO version {_quoted(query.get('EIO', []), 16)} is not supported: use a "
+        "client library speaking Engine.IO 4 / Socket.IO v5")
 
 
 def _bad_request_body(error: tuple[int, str]) -> bytes:
@@ -60,9 +67,15 @@ class _SessionTable(dict[str, async_socket.AsyncSocket]):
     any hook runs; storing it is the first moment we can make it ours.
     """
 
+    arriving: dict[str, Any] | None = None
+    """The ASGI scope of the handshake being served (``HubEngineServer._handle_connect``):
+    python-engineio stores the new session before it first awaits, so the session stored
+    next is that request's, and keeps its peer's address."""
+
     def __setitem__(self, sid: str, socket: async_socket.AsyncSocket) -> None:
         if type(socket) is async_socket.AsyncSocket:
-            HubEngineSocket.adopt(socket)
+            HubEngineSocket.adopt(socket, client_ip(self.arriving or {}))
+            self.arriving = None  # not kept alive by the table
         super().__setitem__(sid, socket)
 
 
@@ -76,6 +89,10 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
     words); returns whether to log it (False: that address had it moments ago)."""
     on_drop: Callable[[str, str], None] | None = None
     """Told of a session dropped for its input: the Engine.IO sid and why."""
+    socketio_sid: Callable[[str], str | None] | None = None
+    """The Socket.IO sid of an Engine.IO session that joined ``/``, if it did: log lines
+    name a session as the connect line and the journal do (the Engine.IO sid is shown
+    nowhere)."""
     _async: dict[str, Any]
     """python-engineio's table of its async driver's functions."""
     accepting_sessions: bool = True
@@ -126,10 +143,14 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         if self.on_offence is not None:
             await self.on_offence(sid, why)
         else:
-            logger.info("%s: %s, closing the connection", sid, why)
-            await self.drop(sid, self.reason.TRANSPORT_ERROR)
+            await self.drop(sid, self.reason.TRANSPORT_ERROR, why)
 
-    def _refusal(self, scope: dict[str, Any]) -> tuple[int, str] | None:
+    async def _handle_connect(self, environ: dict[str, Any], transport: str,
+                              jsonp_index: int | None = None) -> Any:
+        self.sockets.arriving = environ.get("asgi.scope", {})  # see _SessionTable
+        return await super()._handle_connect(environ, transport, jsonp_index)
+
+    def _refusal(self, scope: dict[str, Any]) -> Refusal | None:
         """Why the reference server would answer 400 before reading the request."""
         websocket = scope["type"] == "websocket"
         method = "GET" if websocket else scope.get("method", "GET")
@@ -138,23 +159,28 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
         transport = query.get("transport", [])
         if len(transport) != 1 or transport[0] not in self.transports:
-            return UNKNOWN_TRANSPORT  # python-engineio assumed polling when missing
+            # python-engineio assumed polling when missing
+            return UNKNOWN_TRANSPORT, (f"unknown transport {_quoted(transport, 32)}: use "
+                                       "'polling' or 'websocket'")
         if query.get("EIO") != ["4"]:
-            return UNSUPPORTED_PROTOCOL_VERSION  # python-engineio checked handshakes only
+            return _version_refusal(query)  # python-engineio checked handshakes only
         if "j" in query:
-            return BAD_REQUEST  # JSONP, which python-engineio served: gone in Engine.IO v4
+            # JSONP, which python-engineio served: gone in Engine.IO v4
+            return BAD_REQUEST, "JSONP polling (the 'j' parameter) is gone in Engine.IO 4"
         if method not in ("GET", "POST"):
-            return BAD_REQUEST  # python-engineio: 405
+            # python-engineio: 405
+            return BAD_REQUEST, f"method {method[:16]!r} is not allowed: use GET or POST"
         if websocket != (transport[0] == "websocket"):
-            return BAD_REQUEST
+            return BAD_REQUEST, (f"transport {transport[0]!r} does not match the request "
+                                 f"({'a' if websocket else 'no'} websocket upgrade)")
         sids = query.get("sid")
         if sids is None:
             if method == "POST":
-                return BAD_HANDSHAKE_METHOD
-            return None if self.accepting_sessions else FORBIDDEN
+                return BAD_HANDSHAKE_METHOD, "a handshake must be a GET (a POST needs a sid)"
+            return None if self.accepting_sessions else (FORBIDDEN, "the hub is stopping")
         socket = self.sockets.get(sids[0])
         if len(sids) != 1 or socket is None or socket.closed:
-            return UNKNOWN_SID
+            return UNKNOWN_SID, STALE_SESSION
         return None
 
     def handle_request(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
@@ -187,8 +213,8 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
                                        send: Callable[[dict[str, Any]], Awaitable[None]]
                                        ) -> None:
         # The reference answers an overlapping POST 400 and closes the session.
-        await socket.drop(self.reason.TRANSPORT_ERROR)
-        await self._refuse(scope, receive, send, BAD_REQUEST)
+        await socket.drop_for("a second POST while one is pending")
+        await self._answer_400(scope, receive, send, BAD_REQUEST)
 
     @staticmethod
     def _query_sid(scope: dict[str, Any]) -> str | None:
@@ -198,16 +224,24 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
 
     async def _refuse(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
                       send: Callable[[dict[str, Any]], Awaitable[None]],
-                      error: tuple[int, str]) -> None:
-        """Answer 400 with the reference's ``{"code", "message"}`` body, websocket or not."""
+                      refusal: Refusal) -> None:
+        """Answer a refused request, saying why in the log once per address and reason
+        within the refusal window: a device retrying in a loop (a dead sid polled
+        hundreds of times a second) writes one line, not one a request."""
         # A refused request is the client's mistake: INFO, where python-engineio said ERROR.
-        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        words = refusal_in_words(query, error)
-        if words is None:
-            logger.info("Bad request: %s", error[1])
-        elif self.on_refusal is None or self.on_refusal(scope, words):
-            peer = scope.get("client") or ("unknown",)
-            logger.info("refused a request from %s: %s", peer[0], words)
+        error, words = refusal
+        peer = client_ip(scope)  # the TCP peer: the proxy rule is the Socket.IO layer's
+        if self.on_refusal is None:  # no journal keeps the window: the log's filter does
+            logger.info("refused a request from %s: %s", peer, words,
+                        extra=once_per(peer, words))
+        elif self.on_refusal(scope, words):
+            logger.info("refused a request from %s: %s", peer, words)
+        await self._answer_400(scope, receive, send, error)
+
+    async def _answer_400(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
+                          send: Callable[[dict[str, Any]], Awaitable[None]],
+                          error: tuple[int, str]) -> None:
+        """Answer 400 with the reference's ``{"code", "message"}`` body, websocket or not."""
         environ = await self._async["translate_request"](scope, receive, send)
         body = _bad_request_body(error)
         if scope["type"] == "websocket":
@@ -221,6 +255,15 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         await self._make_response({"status": "400 BAD REQUEST",
                                    "headers": [("Content-Type", "application/json")],
                                    "response": body}, environ)
+
+    async def _make_response(self, response_dict: dict[str, Any],
+                             environ: dict[str, Any]) -> Any:
+        if environ.get(TOO_LARGE):
+            # The reference answers a POST over maxHttpBufferSize 413 with no body
+            # (polling.js); python-engineio answered it "ok", as if it had been taken.
+            response_dict = {"status": "413 PAYLOAD TOO LARGE", "headers": [],
+                             "response": b""}
+        return await super()._make_response(response_dict, environ)
 
     def _ok(self, packets: list[packet.Packet] | None = None,
             headers: list[tuple[str, str]] | None = None,

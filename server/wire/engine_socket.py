@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from engineio import async_socket, exceptions, packet
 from engineio.payload import Payload
 
+from ..log_filters import once_per
 from .background import spawn
-from .checked_websocket import OVERSIZED, too_large
+from .checked_websocket import OVERSIZED, TOO_LARGE, too_large
 from .engineio_packets import decode_engineio_payload
 from .websocket_frames import server_frame
 from .websocket_transport import serve_websocket
@@ -34,6 +35,9 @@ MAX_PACKETS_PER_POLL: int = Payload.max_decode_packets
 """The most packets one polling reply carries: python-engineio's client refuses a payload
 of more ("Too many packets in payload") and drops the connection.  The rest wait for the
 next GET, which the client sends at once."""
+
+
+CLIENT_PING = "client ping: in Engine.IO 4 only the server pings (an Engine.IO 3 client?)"
 
 
 def _ms(seconds: float) -> int:
@@ -66,12 +70,17 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
     """The payload bytes of the packets in ``queue``: counted in ``send``, out in ``_take``."""
     _overflowed = False
 
+    address = "unknown"
+    """The peer that opened the session (its TCP peer), for log lines."""
+
     @classmethod
-    def adopt(cls, socket: async_socket.AsyncSocket) -> None:
-        """Make a freshly created python-engineio session one of ours."""
+    def adopt(cls, socket: async_socket.AsyncSocket, address: str) -> None:
+        """Make a freshly created python-engineio session, opened from ``address``, one
+        of ours."""
         upgraded = socket.__dict__.pop("upgraded", False)
         socket.__class__ = cls
         socket.__dict__["_upgraded"] = upgraded
+        socket.address = address
 
     @property
     def upgraded(self) -> bool:
@@ -109,8 +118,12 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
         "transport error"), and told to the server's ``on_drop``."""
         if self.closing or self.closed:
             return
-        logger.info("%s: %s, closing the connection", self.sid, why)
         server: HubEngineServer = self.server
+        sid = server.socketio_sid(self.sid) if server.socketio_sid is not None else None
+        # Once per address and reason a window: a device can open and break sessions
+        # in a loop.
+        logger.info("%s from %s: %s, closing the connection", sid or "a session",
+                    self.address, why, extra=once_per(self.address, why))
         if server.on_drop is not None:
             server.on_drop(self.sid, why)
         await self.drop(reason or server.reason.TRANSPORT_ERROR)
@@ -328,8 +341,8 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             # python-engineio left the GET parked, and the client hung in close().
             await self.drop(self.server.reason.CLIENT_DISCONNECT, farewell=packet.NOOP)
         elif kind == packet.PING:
-            # In Engine.IO v4 only the server pings ("invalid heartbeat direction").
-            await self.drop(self.server.reason.TRANSPORT_ERROR)
+            # The reference: "invalid heartbeat direction".
+            await self.drop_for(CLIENT_PING)
         # OPEN, UPGRADE and NOOP from a client are ignored, as the reference does;
         # python-engineio answered an UPGRADE with a noop and raised on the others.
 
@@ -366,6 +379,7 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
             body = await environ["wsgi.input"].read(limit + 1)
             if len(body) > limit:
                 size = environ.get("CONTENT_LENGTH") or f"over {limit}"
+                environ[TOO_LARGE] = True  # answered 413, as the reference does
                 await self.drop_for(too_large(size, limit), OVERSIZED)
                 return
             try:

@@ -48,6 +48,7 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         self.recorder = recorder
         self.eio.on_refusal = recorder.refused_request
         self.eio.on_drop = self._report_drop
+        self.eio.socketio_sid = lambda eio_sid: self.manager.sid_from_eio_sid(eio_sid, "/")
 
     def _scope(self, eio_sid: str) -> Mapping[str, Any]:
         scope: Mapping[str, Any] = self.environ.get(eio_sid, {}).get("asgi.scope", {})

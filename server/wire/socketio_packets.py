@@ -29,8 +29,11 @@ class ProtocolError(ValueError):
     """A Socket.IO packet the reference parser would reject."""
 
 
+NOT_JSON = "malformed packet: not JSON"
+
+
 def _reject_constant(name: str) -> Any:
-    raise ProtocolError(f"not JSON: {name}")
+    raise ProtocolError(NOT_JSON)  # NaN, Infinity: Python's extensions of JSON
 
 
 def parse_socketio_packet(encoded: str) -> tuple[int, int, str, int | None, Any]:
@@ -73,8 +76,10 @@ def _loads(text: str) -> Any:
         pass
     try:
         return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        raise ProtocolError("invalid payload") from None
+    except RecursionError:
+        raise ProtocolError(f"payload nested deeper than {MAX_NESTING} levels") from None
+    except ValueError:
+        raise ProtocolError(NOT_JSON) from None
 
 
 def _check_nesting(data: Any) -> None:
@@ -92,22 +97,34 @@ def _check_nesting(data: Any) -> None:
 
 def _check_payload(kind: int, attachments: int, ack_id: int | None, data: Any) -> None:
     if kind == sio_packet.CONNECT:
-        valid = data is None or isinstance(data, dict)
+        # Any auth: one that is not an object gets a connect error saying so from the
+        # hub's admission, where the reference's parser drops the connection unexplained.
+        error = None
     elif kind == sio_packet.DISCONNECT:
-        valid = data is None
+        error = None if data is None else "a DISCONNECT carries no payload"
     elif kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
-        valid = (isinstance(data, list) and bool(data) and isinstance(data[0], str)
-                 and data[0] not in RESERVED_EVENTS)
+        error = _event_error(data)
     elif kind in (sio_packet.ACK, sio_packet.BINARY_ACK):
         if ack_id is None:
             raise ProtocolError("malformed ack id")
-        valid = isinstance(data, list)
+        error = None if isinstance(data, list) else "an ack's payload must be an array"
     else:
         raise ProtocolError("a client may not send CONNECT_ERROR")
-    if not valid:
-        raise ProtocolError("invalid payload")
+    if error is not None:
+        raise ProtocolError(error)
     if attachments or kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
         _check_placeholders(data, attachments)
+
+
+def _event_error(data: Any) -> str | None:
+    """Why an EVENT's payload is refused: the reference wants ``[name, *args]``."""
+    if not isinstance(data, list) or not data:
+        return "an event's payload must be an array: [name, ...args]"
+    if not isinstance(data[0], str):
+        return "an event's name must be a string"
+    if data[0] in RESERVED_EVENTS:
+        return f"event name {data[0]!r} is reserved"
+    return None
 
 
 def _check_placeholders(data: Any, attachments: int) -> None:

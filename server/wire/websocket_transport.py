@@ -32,8 +32,8 @@ logger = logging.getLogger(__name__)
 async def serve_websocket(socket: HubEngineSocket, ws: Any) -> None:
     """Run the session over ``ws`` (python-engineio's websocket driver) until either side
     ends it, then close the session."""
-    socket._websocket = ws
     checked = CheckedWebSocket(ws, socket)
+    socket._websocket = checked  # its close() says why (a message too big: 1009)
     try:
         if socket.connected:  # it began on polling: this is its upgrade
             if not await _upgrade(socket, checked):
