@@ -4,7 +4,6 @@ README's table."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Container, Mapping
 from typing import Any
 
@@ -12,7 +11,6 @@ import socketio
 
 from ..config import Settings
 from ..connections import Connection, ConnectionManager
-from ..inspector.refusals import RecentRefusals
 from ..network import client_ip, header_values
 from ..wire.background import spawn
 from .admission import (
@@ -57,8 +55,6 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         node's (the registry's view, set by ``HubServer``)."""
         self.tally = RelayTally()
         self.guessing = TokenGuessing()
-        self.refusals_logged = RecentRefusals()
-        """Which (client, refusal) pairs were logged lately: a device repeats its mistake."""
 
     @staticmethod
     def client_name(auth: Any) -> str | None:
@@ -73,23 +69,16 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         ``trigger_event`` would pass its handler after the sid): the error its handler
         answers, or None.
 
-        For the wire layer, which asks before dispatch so that the journal's entry for the
-        event says why, ack or not; the refusal is logged here, once per client and reason
-        within the refusal window.  The handler still answers (the dashboard calls it
-        directly, with the same checks).
+        For the wire layer, which asks before dispatch, and then records, logs and answers
+        the refusal instead of dispatching.  The handlers check the same (the dashboard
+        calls them directly).
         """
         payload = args[0] if args else None
         if event == "room_message":
-            error = self._room_message_error(sid, payload)
-        elif event in ("join", "leave"):
-            error = self._room_change_error(sid, payload, enter=event == "join")
-        else:
-            return None
-        if error is not None and self.refusals_logged.first_in_window(
-                sid, f"{event} {error}", time.monotonic()):
-            logger.info("refused an event from %s in %s: event %r: %s",
-                        self._described(sid), self.namespace, event, error)
-        return error
+            return self._room_message_error(sid, payload)
+        if event in ("join", "leave"):
+            return self._room_change_error(sid, payload, enter=event == "join")
+        return None
 
     def transport_upgraded(self, sid: str) -> None:
         """For the server's transport-upgrade hook: the client has moved to websocket."""
@@ -163,14 +152,6 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
             spawn(self.server.eio.drop_offender(
                 eio_sid, f"CONNECT again after {tries} refused tokens"))
             raise TokenRefused(f"{tries} refused tokens: connect anew")
-
-    def _described(self, sid: str) -> str:
-        """A client as refusal lines name it: by its name if it gave one, address and sid."""
-        connection = self.manager.get(sid)
-        if connection is None:
-            return f"sid {sid}"
-        who = repr(connection.name) if connection.name else "an unnamed client"
-        return f"{who} ({connection.client_ip}, sid {sid})"
 
     def _room_message_error(self, sid: str, payload: Any) -> str | None:
         if not isinstance(payload, Mapping) or "room" not in payload:

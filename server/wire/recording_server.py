@@ -6,10 +6,9 @@ disconnect, room change and dropped session reaches ``recorder`` (a
 so the hub protocol's handlers and the dashboard's composer are recorded alike.  With no
 recorder (the inspector is off) each hook costs one attribute test.
 
-What a namespace refuses by its own rules it says through duck-typed methods, so that this
-layer knows no protocol: ``event_refusal(event, *args)``, asked before an event is
-dispatched (its entry then carries why; the namespace logs it, so it is asked with the
-inspector off too), and ``client_name(auth)``, the name a refused connect gave.
+A namespace tells what only it knows through duck-typed methods, so that this layer knows
+no protocol: ``client_name(auth)``, the name a refused connect gave (and, for
+``HubSocketIOServer``, ``event_refusal``: what its events may not carry).
 """
 
 from __future__ import annotations
@@ -125,25 +124,9 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str,
                                      data: list[Any], namespace: str, id: int | None) -> None:
         # python-socketio's dispatch of an event from a connected client, with its sid.
-        refused = self._protocol_refusal(sid, namespace, data)
         if self.recorder is not None:
-            self.recorder.event_in(sid, namespace, data, id is not None, refused)
+            self.recorder.event_in(sid, namespace, data, id is not None)
         await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
-
-    def _protocol_refusal(self, sid: str, namespace: str, data: list[Any]) -> str | None:
-        """Why the namespace handler this event goes to refuses it by its protocol's own
-        rules (its ``event_refusal(event, *args)``, given what its ``trigger_event`` would
-        be given), or None.  Asked before dispatch so that the event's one entry says why;
-        the handler still answers the client."""
-        args = (sid, *data[1:])
-        if self.handlers and self._get_event_handler(data[0], namespace, args)[0] is not None:
-            return None  # a handler function takes it, not a namespace
-        space, args = self._get_namespace_handler(namespace, args)
-        check = getattr(space, "event_refusal", None)
-        if check is None:
-            return None
-        why: str | None = check(data[0], *args)
-        return why
 
     def record_refused_event(self, sid: str, namespace: str, data: list[Any], ack: bool,
                              why: str) -> None:

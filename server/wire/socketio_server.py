@@ -12,12 +12,12 @@ import socketio
 from engineio import packet
 from socketio import packet as sio_packet
 
+from ..log_filters import once_per
 from ..network import IPNetwork, client_ip
 from .background import spawn
 from .engine_server import HubEngineServer
 from .engine_socket import HubEngineSocket
 from .handler_arity import arity_error
-from .log_window import LogWindow
 from .pending_sessions import PendingSessions
 from .recording_server import RecordingServer
 from .socketio_packets import ProtocolError, parse_socketio_packet
@@ -91,8 +91,10 @@ class HubSocketIOServer(RecordingServer):
     in all (see ``PendingSessions``).  A handshake past either is answered 401 with the
     reason.
 
-    A refused event is logged once per client and reason within ``refused_event_log``'s
-    window, naming the client by what ``find_client`` (the registry's lookup by sid,
+    A refused event (an unknown name, the wrong arguments, or what its namespace's
+    ``event_refusal`` refuses) is not dispatched: it is recorded with why, answered with
+    the error if it asked for an ack, and logged once per client and reason a window
+    (``once_per``), naming the client by what ``find_client`` (the registry's lookup by sid,
     ``ConnectionManager.get``) holds of it: the name its user knows it by; without one, or
     for a client it does not hold, by its address.
     """
@@ -104,7 +106,6 @@ class HubSocketIOServer(RecordingServer):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.find_client = find_client
-        self.refused_event_log = LogWindow()
         self.connect_timeout = connect_timeout
         self.pending = PendingSessions(max_pending_sessions_per_ip, max_clients)
         self.trusted_proxies = trusted_proxies
@@ -151,24 +152,23 @@ class HubSocketIOServer(RecordingServer):
             await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
             return
         # The client's mistake, not the server's: INFO, and an error ack if it asked.
-        self._log_refused_event(sid, eio_sid, namespace, refusal)
+        self._log_refused_event(sid, eio_sid, namespace, data[0], refusal)
         self.record_refused_event(sid, namespace, data, id is not None, refusal)
         if id is not None:
             await self._send_packet(eio_sid, self.packet_class(
                 sio_packet.ACK, namespace=namespace, id=id,
                 data=[{"ok": False, "error": refusal}]))
 
-    def _log_refused_event(self, sid: str, eio_sid: str, namespace: str, refusal: str) -> None:
-        # A device repeats its mistake, often twice a second: one line per client and
-        # reason within the window, the next saying how many were not written.
-        held_back = self.refused_event_log.due(sid, refusal)
-        if held_back is None:
-            return
+    def _log_refused_event(self, sid: str, eio_sid: str, namespace: str, event: Any,
+                           refusal: str) -> None:
+        # A device repeats its mistake, often twice a second: the log's SuppressRepeats
+        # writes one line per client and reason a window, the next saying how many more.
         known = self.find_client(sid) if self.find_client is not None else None
         name, address = ((known.name, known.client_ip) if known is not None
                          else (None, client_ip(self._scope(eio_sid), self.trusted_proxies)))
-        logger.info("refused an event from %s in %s: %s%s", describe_client(name, address, sid),
-                    namespace, refusal, f" (and {held_back} more not logged)" if held_back else "")
+        logger.info("refused event %s from %s in %s: %s", shown(event),
+                    describe_client(name, address, sid), namespace, refusal,
+                    extra=once_per(sid, refusal))
 
     def _event_refusal(self, event: str, namespace: str, args: tuple[Any, ...]) -> str | None:
         """Why the handler ``_trigger_event`` would call cannot take this event (the
@@ -177,6 +177,7 @@ class HubSocketIOServer(RecordingServer):
         ``args`` are the sid and the client's arguments.  Handlers are found as
         python-socketio finds them: functions first, then a namespace's ``on_<event>``.
         """
+        space = None
         handler, handler_args = self._get_event_handler(event, namespace, args)
         if handler is None:
             space, handler_args = self._get_namespace_handler(namespace, args)
@@ -187,7 +188,12 @@ class HubSocketIOServer(RecordingServer):
                 return f"unknown event {shown(event)}"
         client_args = len(args) - 1
         error = arity_error(handler, len(handler_args), len(handler_args) - client_args)
-        return None if error is None else f"event {shown(event)} {error}"
+        if error is not None:
+            return f"event {shown(event)} {error}"
+        # A namespace with rules of its own for what its events carry (the hub protocol's
+        # rooms) says through a duck-typed ``event_refusal(event, sid, *args)``.
+        protocol_refusal = getattr(space, "event_refusal", None)
+        return None if protocol_refusal is None else protocol_refusal(event, *handler_args)
 
     async def _drop(self, eio_sid: str, why: str) -> None:
         await self.eio.drop(eio_sid, self.eio.reason.TRANSPORT_ERROR, why)

@@ -51,8 +51,8 @@ async def test_a_refusal_without_an_ack_is_journalled_and_logged_once(
     assert reasons(hub, device.sid) == [(event, error)] * 3 + [("message", None),
                                                                (event, error),
                                                                ("message", None)]
-    line = f"refused an event from 'esp32-garage' (127.0.0.1, sid {device.sid}) in /: " \
-           f"event {event!r}: {error}"
+    line = f"refused event {event!r} from 'esp32-garage' (127.0.0.1, sid {device.sid}) in /: " \
+           f"{error}"
     assert [record.getMessage() for record in log.written
             if record.getMessage().startswith("refused")] == [line]
 
@@ -69,14 +69,14 @@ async def test_each_client_and_each_reason_gets_its_line(hub: HubServer,
     refused = [record.getMessage() for record in log.written
                if record.getMessage().startswith("refused")]
     assert refused == [
-        f"refused an event from an unnamed client (127.0.0.1, sid {first.sid}) in /: "
-        "event 'join': room must be a string",
-        f"refused an event from an unnamed client (127.0.0.1, sid {first.sid}) in /: "
-        "event 'room_message': not a member of room 'kitchen': join it first",
-        f"refused an event from 'esp32-garage' (127.0.0.1, sid {second.sid}) in /: "
-        "event 'join': room must be a string",
-        f"refused an event from 'esp32-garage' (127.0.0.1, sid {second.sid}) in /: "
-        "event 'room_message': not a member of room 'kitchen': join it first",
+        f"refused event 'join' from an unnamed client (127.0.0.1, sid {first.sid}) in /: "
+        "room must be a string",
+        f"refused event 'room_message' from an unnamed client (127.0.0.1, sid {first.sid}) "
+        "in /: not a member of room 'kitchen': join it first",
+        f"refused event 'join' from 'esp32-garage' (127.0.0.1, sid {second.sid}) in /: "
+        "room must be a string",
+        f"refused event 'room_message' from 'esp32-garage' (127.0.0.1, sid {second.sid}) "
+        "in /: not a member of room 'kitchen': join it first",
     ]
 
 
@@ -114,6 +114,6 @@ async def test_refusals_are_logged_with_the_inspector_off(clients: ConnectClient
         with hub_log() as log:
             device = await clients("js", hub_url(hub), "polling", {"name": "esp32-garage"})
             await device.emit("room_message", {"room": "kitchen"})
-            await wait_until(lambda: log.count("refused an event from") == 1,
+            await wait_until(lambda: log.count("refused event 'room_message' from") == 1,
                              message="the refusal's line")
         assert len(hub.journal) == 0

@@ -64,8 +64,9 @@ async def test_an_unknown_event_is_logged_at_info(hub: HubServer, app_log: Lines
             "ok": False, "error": "unknown event 'no_such_event'"}
         await wait_until(lambda: any("unknown event 'no_such_event'" in line
                                      for line in app_log.messages), message="logged")
-        assert any(line.startswith("refused an event from an unnamed client (127.0.0.1, ")
-                   for line in app_log.messages), app_log.messages
+        assert any(line.startswith(
+            "refused event 'no_such_event' from an unnamed client (127.0.0.1, ")
+            for line in app_log.messages), app_log.messages
     finally:
         await client.close()
 
@@ -78,4 +79,4 @@ async def test_a_long_event_name_is_cut_in_the_ack_and_the_log(hub: HubServer, a
     finally:
         await client.close()
     assert answer == {"ok": False, "error": f"unknown event {'x' * 64 + '…'!r}"}
-    assert max(len(line) for line in app_log.messages) < 200
+    assert max(len(line) for line in app_log.messages) < 300  # the name twice, cut

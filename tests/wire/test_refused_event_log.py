@@ -1,21 +1,20 @@
 """A refused event's log line names the client as its user knows it (its name, address and
-sid) and is written once per client and reason within the window, while every refused
-event is still answered with an error ack and recorded in the journal."""
+sid) and is written once per client and reason a window (the log's ``SuppressRepeats``, as
+the app installs it), while every refused event is still answered with an error ack and
+recorded in the journal."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import pytest
 import socketio
+from helpers.abuse import Records, hub_log
 from helpers.clients import ConnectClient, PyClient
 from helpers.support import hub_url, running_hub
 
 from server.inspector import Kind
-from server.logging_config import LOGGER_NAME
 from server.runtime.runner import HubServer
-from server.wire.log_window import LogWindow
 from server.wire.socketio_server import describe_client
 
 UNKNOWN = "unknown event 'reading'"
@@ -23,32 +22,14 @@ UNKNOWN_ACK = {"ok": False, "error": UNKNOWN}
 BURST = 20
 
 
-class Clock:
-    """The log window's clock, moved by the test: a burst is one burst however slowly a
-    loaded machine sends it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    with caplog.at_level(logging.INFO, logger=LOGGER_NAME):
-        yield caplog
+def log() -> Iterator[Records]:
+    with hub_log() as records:
+        yield records
 
 
-def refused_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.getMessage().startswith("refused an event from")]
-
-
-def stop_the_clock(hub: HubServer) -> Clock:
-    clock = Clock()
-    hub.sio.refused_event_log.clock = clock
-    return clock
+def refused_lines(log: Records) -> list[str]:
+    return [r.getMessage() for r in log.written if r.getMessage().startswith("refused event")]
 
 
 def refused_entries(hub: HubServer, sid: str) -> list[str | None]:
@@ -64,17 +45,17 @@ async def named(hub: HubServer, name: str, transport: str = "websocket") -> PyCl
 
 @pytest.mark.parametrize(("kind", "transport"), [("py", "websocket"), ("js", "polling")])
 async def test_a_named_client_is_logged_by_its_name_and_address(
-        hub: HubServer, clients: ConnectClient, log: pytest.LogCaptureFixture,
+        hub: HubServer, clients: ConnectClient, log: Records,
         kind: str, transport: str) -> None:
     client = await clients(kind, hub_url(hub), transport, {"name": "weather-station"})
     assert await client.call("reading", 21.5) == UNKNOWN_ACK
     assert refused_lines(log) == [
-        f"refused an event from 'weather-station' (127.0.0.1, sid {client.sid}) in /: "
+        f"refused event 'reading' from 'weather-station' (127.0.0.1, sid {client.sid}) in /: "
         f"{UNKNOWN}"]
 
 
 async def test_an_unnamed_client_is_logged_as_unnamed(
-        hub: HubServer, log: pytest.LogCaptureFixture) -> None:
+        hub: HubServer, log: Records) -> None:
     client = PyClient(hub_url(hub), "polling")
     await client.connect()
     try:
@@ -83,12 +64,12 @@ async def test_an_unnamed_client_is_logged_as_unnamed(
     finally:
         await client.close()
     assert refused_lines(log) == [
-        f"refused an event from an unnamed client (127.0.0.1, sid {client.sid}) in /: "
+        f"refused event 'message' from an unnamed client (127.0.0.1, sid {client.sid}) in /: "
         "event 'message' takes 0 to 1 arguments, got 2"]
 
 
 async def test_a_hostile_name_is_quoted_and_cut(
-        hub: HubServer, log: pytest.LogCaptureFixture) -> None:
+        hub: HubServer, log: Records) -> None:
     client = await named(hub, "evil\nrefused an event from 'admin'\r" + "x" * 10_000)
     try:
         assert await client.call("reading", 1) == UNKNOWN_ACK
@@ -97,7 +78,7 @@ async def test_a_hostile_name_is_quoted_and_cut(
     [line] = refused_lines(log)
     # The hub's admission dropped the control characters and cut the name; the log quotes
     # it (in double quotes: it holds single ones).
-    assert line.startswith('refused an event from "evilrefused an event from \'admin\'xxx')
+    assert line.startswith('refused event \'reading\' from "evilrefused an event from \'admin\'xxx')
     assert line.endswith(f'xxx" (127.0.0.1, sid {client.sid}) in /: {UNKNOWN}')
     assert "\n" not in line and "\r" not in line and len(line) < 200
 
@@ -110,26 +91,21 @@ def test_a_name_the_registry_holds_raw_is_quoted_and_cut_by_the_log_itself() -> 
 
 
 async def test_a_burst_is_one_line_but_every_event_is_answered_and_recorded(
-        hub: HubServer, log: pytest.LogCaptureFixture) -> None:
-    clock = stop_the_clock(hub)
+        hub: HubServer, log: Records) -> None:
     client = await named(hub, "weather-station")
     try:
         for number in range(BURST):
             assert await client.call("reading", number) == UNKNOWN_ACK
         assert refused_entries(hub, client.sid or "") == [UNKNOWN] * BURST
-        first = f"refused an event from 'weather-station' (127.0.0.1, sid {client.sid}) in /: "
-        assert refused_lines(log) == [first + UNKNOWN]
-        clock.now += hub.sio.refused_event_log.recent.window + 1
-        assert await client.call("reading", "again") == UNKNOWN_ACK
     finally:
         await client.close()
     assert refused_lines(log) == [
-        first + UNKNOWN, first + f"{UNKNOWN} (and {BURST - 1} more not logged)"]
+        f"refused event 'reading' from 'weather-station' (127.0.0.1, sid {client.sid}) in /: "
+        f"{UNKNOWN}"]
 
 
 async def test_another_reason_or_another_client_is_logged_apart(
-        hub: HubServer, log: pytest.LogCaptureFixture) -> None:
-    stop_the_clock(hub)
+        hub: HubServer, log: Records) -> None:
     station, phone = await named(hub, "weather-station"), await named(hub, "phone", "polling")
     try:
         for _ in range(3):
@@ -140,17 +116,15 @@ async def test_another_reason_or_another_client_is_logged_apart(
         await station.close()
         await phone.close()
     assert refused_lines(log) == [
-        f"refused an event from 'weather-station' (127.0.0.1, sid {station.sid}) in /: "
+        f"refused event 'reading' from 'weather-station' (127.0.0.1, sid {station.sid}) in /: "
         f"{UNKNOWN}",
-        f"refused an event from 'weather-station' (127.0.0.1, sid {station.sid}) in /: "
+        f"refused event 'message' from 'weather-station' (127.0.0.1, sid {station.sid}) in /: "
         "event 'message' takes 0 to 1 arguments, got 2",
-        f"refused an event from 'phone' (127.0.0.1, sid {phone.sid}) in /: {UNKNOWN}"]
+        f"refused event 'reading' from 'phone' (127.0.0.1, sid {phone.sid}) in /: {UNKNOWN}"]
 
 
-async def test_the_log_is_kept_short_with_the_inspector_off(
-        log: pytest.LogCaptureFixture) -> None:
+async def test_the_log_is_kept_short_with_the_inspector_off(log: Records) -> None:
     async with running_hub(inspector=False) as hub:
-        stop_the_clock(hub)
         client = await named(hub, "weather-station")
         try:
             for number in range(BURST):
@@ -159,7 +133,7 @@ async def test_the_log_is_kept_short_with_the_inspector_off(
             await client.close()
         assert len(hub.journal) == 0
     assert refused_lines(log) == [
-        f"refused an event from 'weather-station' (127.0.0.1, sid {client.sid}) in /: "
+        f"refused event 'reading' from 'weather-station' (127.0.0.1, sid {client.sid}) in /: "
         f"{UNKNOWN}"]
 
 
@@ -169,7 +143,7 @@ class Echo(socketio.AsyncNamespace):
 
 
 async def test_a_client_the_registry_does_not_hold_is_named_by_its_address(
-        hub: HubServer, log: pytest.LogCaptureFixture) -> None:
+        hub: HubServer, log: Records) -> None:
     hub.sio.register_namespace(Echo("/echo"))
     client = socketio.AsyncClient(reconnection=False, handle_sigint=False)
     await client.connect(hub_url(hub), namespaces=["/echo"], transports=["websocket"])
@@ -180,28 +154,5 @@ async def test_a_client_the_registry_does_not_hold_is_named_by_its_address(
     finally:
         await client.disconnect()
     assert refused_lines(log) == [
-        f"refused an event from an unnamed client (127.0.0.1, sid {sid}) in /echo: "
+        f"refused event 'nothing' from an unnamed client (127.0.0.1, sid {sid}) in /echo: "
         "unknown event 'nothing'"]
-
-
-def test_the_window_holds_back_and_counts_repeats() -> None:
-    clock = Clock()
-    window = LogWindow(window=5.0, clock=clock)
-    assert window.due("sid-1", UNKNOWN) == 0
-    assert [window.due("sid-1", UNKNOWN) for _ in range(3)] == [None] * 3
-    assert window.due("sid-2", UNKNOWN) == 0  # another client
-    assert window.due("sid-1", "another reason") == 0
-    clock.now = 5.1
-    assert window.due("sid-1", UNKNOWN) == 3
-    assert window.due("sid-1", UNKNOWN) is None
-
-
-def test_the_window_stays_bounded_under_a_flood_of_distinct_events() -> None:
-    clock = Clock()
-    window = LogWindow(window=5.0, max_pairs=100, clock=clock)
-    for number in range(10_000):  # distinct event names from many clients, each twice
-        sid, reason = f"sid-{number % 300}", f"unknown event 'e{number}'"
-        assert window.due(sid, reason) == 0
-        assert window.due(sid, reason) is None
-        assert len(window) <= 200
-        clock.now += 0.001
