@@ -58,8 +58,12 @@ def admit(auth: Any, settings: Settings, connected: int, guessing: TokenGuessing
         raise Refused("name must be a string")
     if connected >= settings.max_connections:
         raise Refused(f"server full: at most {settings.max_connections} clients may connect")
-    if name is None:
-        return None
+    return None if name is None else kept_name(name)
+
+
+def kept_name(name: str) -> str | None:
+    """A client's name as the hub keeps and shows it: control characters out, cut to
+    MAX_NAME_LENGTH; None if nothing is left."""
     return clean_text(name, MAX_NAME_LENGTH) or None
 
 

@@ -14,11 +14,11 @@ from ..connections import Connection, ConnectionManager
 from ..network import client_ip, header_values
 from ..wire.background import spawn
 from .admission import (
-    MAX_NAME_LENGTH,
     MAX_USER_AGENT_LENGTH,
     TokenRefused,
     admit,
     clean_text,
+    kept_name,
     room_error,
     rooms_full_error,
 )
@@ -62,7 +62,7 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         cut as ``admit`` keeps an accepted one), or None: for the wire layer, which names a
         refused client by it.  Nothing else of ``auth`` (the token) leaves here."""
         name = auth.get("name") if isinstance(auth, Mapping) else None
-        return (clean_text(name, MAX_NAME_LENGTH) or None) if isinstance(name, str) else None
+        return kept_name(name) if isinstance(name, str) else None
 
     def event_refusal(self, event: str, sid: str, *args: Any) -> str | None:
         """Why the hub protocol refuses ``event`` from ``sid`` with ``args`` (what
