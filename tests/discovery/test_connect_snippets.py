@@ -12,14 +12,18 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from helpers.clients import JS_DIR, ConnectClient
+from helpers.clients import JS_DIR, Client, ConnectClient
 from helpers.support import LoggedProcess, hub_url, running_hub, wait_until
 
 from server.connect_snippets import ROOM, TOKEN_PLACEHOLDER, Snippet, snippets
+from server.runtime.runner import HubServer
 
 WITHIN = 30.0  # a hang guard: node or python starting under load
 
@@ -109,25 +113,35 @@ def requests_made(process: LoggedProcess) -> list[str]:
     return [line for line in process.lines if line.startswith(("GET ", "POST "))]
 
 
-async def test_the_micropython_snippet_speaks_engine_io_polling(
-        tmp_path: Path, clients: ConnectClient) -> None:
-    """Run by CPython with a stand-in for MicroPython's ``requests``: its Engine.IO and
-    Socket.IO packets are the part that could be wrong."""
-    async with running_hub() as hub:
+@asynccontextmanager
+async def micropython_beside_an_observer(
+        tmp_path: Path, clients: ConnectClient,
+        **settings: Any) -> AsyncIterator[tuple[HubServer, Client, LoggedProcess]]:
+    """A hub (with ``settings``), a client in ROOM to see what the MicroPython snippet
+    relays, and the snippet running, killed at the end."""
+    async with running_hub(**settings) as hub:
         assert hub.port is not None
         observer = await clients("py", hub_url(hub), "websocket")
         await observer.call("join", ROOM)
         process = micropython(snippet("micropython", hub.port).code, tmp_path)
         await process.start()
         try:
-            sent = await observer.next_event("message")
-            assert sent[0]["data"] == {"text": "hello from MicroPython"}
-            assert ROOM in hub.manager.get(sent[0]["from"]).rooms
-            await observer.emit("message", "hello, snippet")
-            await wait_until(lambda: any("hello, snippet" in line for line in process.printed),
-                             WITHIN, "the snippet to print the observer's message")
+            yield hub, observer, process
         finally:
             await process.kill()
+
+
+async def test_the_micropython_snippet_speaks_engine_io_polling(
+        tmp_path: Path, clients: ConnectClient) -> None:
+    """Run by CPython with a stand-in for MicroPython's ``requests``: its Engine.IO and
+    Socket.IO packets are the part that could be wrong."""
+    async with micropython_beside_an_observer(tmp_path, clients) as (hub, observer, process):
+        sent = await observer.next_event("message")
+        assert sent[0]["data"] == {"text": "hello from MicroPython"}
+        assert ROOM in hub.manager.get(sent[0]["from"]).rooms
+        await observer.emit("message", "hello, snippet")
+        await wait_until(lambda: any("hello, snippet" in line for line in process.printed),
+                         WITHIN, "the snippet to print the observer's message")
 
 
 async def test_the_micropython_snippet_prints_a_refusal_closes_its_session_and_stops(
@@ -158,20 +172,12 @@ async def test_the_micropython_snippet_starts_a_new_session_when_the_hub_ends_it
     """A session the hub closes is over: the snippet opens a new one (after its pause),
     at most one request reaching the old one after the close, instead of polling it in a
     loop."""
-    async with running_hub() as hub:
-        assert hub.port is not None
-        observer = await clients("py", hub_url(hub), "websocket")
-        await observer.call("join", ROOM)
-        process = micropython(snippet("micropython", hub.port).code, tmp_path)
-        await process.start()
-        try:
-            first = (await observer.next_event("message"))[0]["from"]
-            eio_sid = requests_made(process)[1].rpartition("&sid=")[2]
-            before_the_close = len(requests_made(process))
-            await hub.sio.eio.disconnect(eio_sid)
-            again = await observer.next_event("message")
-        finally:
-            await process.kill()
+    async with micropython_beside_an_observer(tmp_path, clients) as (hub, observer, process):
+        first = (await observer.next_event("message"))[0]["from"]
+        eio_sid = requests_made(process)[1].rpartition("&sid=")[2]
+        before_the_close = len(requests_made(process))
+        await hub.sio.eio.disconnect(eio_sid)
+        again = await observer.next_event("message")
     assert again[0]["from"] != first and again[0]["data"] == {"text": "hello from MicroPython"}
     after = requests_made(process)[before_the_close:]
     on_the_old = [line for line in after if eio_sid in line]
@@ -183,26 +189,19 @@ async def test_the_micropython_snippet_starts_a_new_session_when_its_own_is_unkn
     """Away past the ping timeout (stopped, as a device off the Wi-Fi), the snippet finds
     its session unknown (HTTP 400): it opens a new one instead of polling the old one in
     a loop."""
-    async with running_hub(ping_interval=1.0, ping_timeout=1.0) as hub:
-        assert hub.port is not None
-        observer = await clients("py", hub_url(hub), "websocket")
-        await observer.call("join", ROOM)
-        process = micropython(snippet("micropython", hub.port).code, tmp_path)
-        await process.start()
+    async with micropython_beside_an_observer(tmp_path, clients, ping_interval=1.0,
+                                              ping_timeout=1.0) as (hub, observer, process):
         assert process.process is not None
+        first = (await observer.next_event("message"))[0]["from"]
+        eio_sid = requests_made(process)[1].rpartition("&sid=")[2]
+        process.process.send_signal(signal.SIGSTOP)
         try:
-            first = (await observer.next_event("message"))[0]["from"]
-            eio_sid = requests_made(process)[1].rpartition("&sid=")[2]
-            process.process.send_signal(signal.SIGSTOP)
-            try:
-                await wait_until(lambda: eio_sid not in hub.sio.eio.sockets, WITHIN,
-                                 "the hub to forget the stopped snippet's session")
-                before_the_return = len(requests_made(process))
-            finally:
-                process.process.send_signal(signal.SIGCONT)
-            again = await observer.next_event("message")
+            await wait_until(lambda: eio_sid not in hub.sio.eio.sockets, WITHIN,
+                             "the hub to forget the stopped snippet's session")
+            before_the_return = len(requests_made(process))
         finally:
-            await process.kill()
+            process.process.send_signal(signal.SIGCONT)
+        again = await observer.next_event("message")
     assert again[0]["from"] != first
     assert any(line.startswith("hub lost: hub answered 400") for line in process.printed)
     after = requests_made(process)[before_the_return:]

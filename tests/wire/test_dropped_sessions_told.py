@@ -59,21 +59,22 @@ async def test_a_client_ping_is_explained_in_the_log_and_the_journal(hub, transp
 
 LIMIT = 1024
 """The smallest ``max_http_buffer_size`` the settings allow."""
+BIG = '42["message","' + "x" * LIMIT + '"]'
+"""A message over LIMIT, as its Engine.IO packet."""
 
 
 async def test_an_oversized_post_is_answered_413_and_the_session_dropped():
     async with running_hub(max_http_buffer_size=LIMIT) as hub:
         session, sid = await connected(hub, "polling")
         assert isinstance(session, Polling)
-        big = '42["message","' + "x" * LIMIT + '"]'
         try:
             with hub_log() as log:
-                response = await session.post(big)
+                response = await session.post(BIG)
             assert response.status_code == 413
             assert (await session.get_response()).status_code == 400  # the session is gone
         finally:
             await closed(session)
-        why = f"message too large ({len(big)} bytes, limit {LIMIT})"
+        why = f"message too large ({len(BIG)} bytes, limit {LIMIT})"
         assert log.count(f"{sid} from 127.0.0.1: {why}, closing the connection") == 1
         assert [(entry.sid, entry.reason) for entry in dropped(hub)] == [(sid, why)]
 
@@ -82,12 +83,11 @@ async def test_an_oversized_websocket_message_closes_with_1009():
     async with running_hub(max_http_buffer_size=LIMIT) as hub:
         session, sid = await connected(hub, "websocket")
         assert isinstance(session, WebSocket)
-        big = '42["message","' + "x" * LIMIT + '"]'
         try:
-            await send_packets(session, big[1:])
+            await send_packets(session, BIG[1:])
             await session.wait_closed()
             assert session.ws.close_code == 1009  # the reference's "message too big"
         finally:
             await closed(session)
-        why = f"message too large ({len(big)} bytes, limit {LIMIT})"
+        why = f"message too large ({len(BIG)} bytes, limit {LIMIT})"
         assert [(entry.sid, entry.reason) for entry in dropped(hub)] == [(sid, why)]

@@ -55,14 +55,10 @@ async def test_a_named_client_is_logged_by_its_name_and_address(
 
 
 async def test_an_unnamed_client_is_logged_as_unnamed(
-        hub: HubServer, log: Records) -> None:
-    client = PyClient(hub_url(hub), "polling")
-    await client.connect()
-    try:
-        assert await client.call("message", "a", "b") == {
-            "ok": False, "error": "event 'message' takes 0 to 1 arguments, got 2"}
-    finally:
-        await client.close()
+        hub: HubServer, clients: ConnectClient, log: Records) -> None:
+    client = await clients("py", hub_url(hub), "polling")
+    assert await client.call("message", "a", "b") == {
+        "ok": False, "error": "event 'message' takes 0 to 1 arguments, got 2"}
     assert refused_lines(log) == [
         f"refused event 'message' from an unnamed client (127.0.0.1, sid {client.sid}) in /: "
         "event 'message' takes 0 to 1 arguments, got 2"]
