@@ -70,8 +70,8 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         answers, or None.
 
         For the wire layer, which asks before dispatch, and then records, logs and answers
-        the refusal instead of dispatching.  The handlers check the same (the dashboard
-        calls them directly).
+        the refusal instead of dispatching.  ``on_join`` and ``on_leave`` check the same
+        (the dashboard calls them directly); ``on_room_message`` relies on it.
         """
         payload = args[0] if args else None
         if event == "room_message":
@@ -126,10 +126,9 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         if (traffic := self._traffic(sid)) is not None:
             traffic.relayed()
 
-    async def on_room_message(self, sid: str, payload: Any = None) -> dict[str, Any]:
-        error = self._room_message_error(sid, payload)
-        if error is not None:
-            return {"ok": False, "error": error}
+    async def on_room_message(self, sid: str, payload: Any) -> dict[str, Any]:
+        # Only the wire calls it, once event_refusal let the payload through: it is a
+        # mapping with a room the client is in.
         room = payload["room"]
         await self.emit("message", {"from": sid, "room": room, "data": payload.get("data")},
                         room=room, skip_sid=sid)
@@ -157,13 +156,10 @@ class HubNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # socketio h
         if not isinstance(payload, Mapping) or "room" not in payload:
             return "expected {\"room\": ..., \"data\": ...}"
         room = payload["room"]
-        error = room_error(room, self.known_sids)
-        if error:
-            return error
         connection = self.manager.get(sid)
-        if connection is None or room not in connection.rooms:
-            return f"not a member of room {room!r}: join it first"
-        return None
+        if isinstance(room, str) and connection is not None and room in connection.rooms:
+            return None  # a room it joined passed room_error then: every relay's path
+        return room_error(room, self.known_sids) or f"not a member of room {room!r}: join it first"
 
     def _room_change_error(self, sid: str, room: Any, enter: bool) -> str | None:
         error = room_error(room, self.known_sids)
