@@ -86,7 +86,7 @@ async def test_an_oversized_websocket_message_closes_with_1009():
         try:
             await send_packets(session, BIG[1:])
             await session.wait_closed()
-            assert session.ws.close_code == 1009  # the reference's "message too big"
+            assert session.ws.protocol.close_code == 1009  # the reference's "message too big"
         finally:
             await closed(session)
         why = f"message too large ({len(BIG)} bytes, limit {LIMIT})"
