@@ -51,7 +51,8 @@ REPEAT_KEY = "socketio_tray_repeat_key"
 
 def once_per(*key: object) -> dict[str, object]:
     """``extra=`` for an INFO line a client can make repeat at will (a refusal, a drop):
-    ``SuppressRepeats`` writes it once per ``key`` (an address and a reason) a window."""
+    ``SuppressRepeats`` writes it once per ``key`` (who: an address or a sid, and the
+    reason) a window."""
     return {REPEAT_KEY: key}
 
 

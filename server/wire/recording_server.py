@@ -21,6 +21,7 @@ import socketio
 from socketio import exceptions
 
 from ..inspector.recorder import KICKED, TrafficRecorder, disconnect_reason
+from ..log_filters import once_per
 from .repeated_refusal import RepeatedRefusal
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,6 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         self.recorder = recorder
         self.eio.on_refusal = recorder.refused_request
         self.eio.on_drop = self._report_drop
-        self.eio.socketio_sid = lambda eio_sid: self.manager.sid_from_eio_sid(eio_sid, "/")
 
     def _scope(self, eio_sid: str) -> Mapping[str, Any]:
         scope: Mapping[str, Any] = self.environ.get(eio_sid, {}).get("asgi.scope", {})
@@ -63,7 +63,10 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         address within the refusal window."""
         why = f"namespace {namespace[:64]!r} is not served by this hub"
         scope = self._scope(eio_sid)
-        if self.recorder is None or self.recorder.refused_request(scope, why, namespace):
+        if self.recorder is None:  # no journal keeps the window: the log's filter does
+            logger.info("refused a connect from %s: %s", _peer(scope), why,
+                        extra=once_per(_peer(scope), why))
+        elif self.recorder.refused_request(scope, why, namespace):
             logger.info("refused a connect from %s: %s", _peer(scope), why)
 
     async def kick(self, sid: str, namespace: str = "/") -> bool:
@@ -188,11 +191,12 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
     def _report_repeated(self, environ: Mapping[str, Any], namespace: str, why: str,
                          client: str | None) -> None:
         """A refusal that repeats while its cause lasts: once per address and reason within
-        the refusal window (at DEBUG without the inspector, which keeps no window)."""
+        the refusal window (the journal's, or without the inspector the log's)."""
         scope = environ.get("asgi.scope", {})
         if self.recorder is None:
-            logger.debug("refused a connect from %s to %s: %s",
-                         _refused_client(scope, client), namespace, why)
+            logger.info("refused a connect from %s to %s: %s",
+                        _refused_client(scope, client), namespace, why,
+                        extra=once_per(_peer(scope), why))
         elif self.recorder.refused_request(scope, why, namespace, client):
             logger.info("refused a connect from %s to %s: %s",
                         _refused_client(scope, client), namespace, why)

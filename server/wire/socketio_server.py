@@ -111,6 +111,8 @@ class HubSocketIOServer(RecordingServer):
         self.trusted_proxies = trusted_proxies
         self._attachment_bytes: dict[str, int] = {}
         self.eio.on_offence = self._drop
+        # Drop lines name the session as the hub shows it, the inspector on or off.
+        self.eio.socketio_sid = lambda eio_sid: self.manager.sid_from_eio_sid(eio_sid, "/")
         self._connect_deadlines: dict[str, asyncio.TimerHandle] = {}
         self._greeted: set[str] = set()
         self._held: dict[str, _Held] = {}

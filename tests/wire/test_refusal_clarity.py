@@ -97,6 +97,28 @@ async def test_a_dropped_session_is_named_by_its_socketio_sid_and_address(hub, p
         (sid, "127.0.0.1", why)]
 
 
+async def test_with_the_inspector_off_drops_and_unserved_namespaces_read_the_same():
+    """The log names a dropped session by its Socket.IO sid, and says an unserved namespace
+    once per address, whether or not a journal is kept."""
+    async with running_hub(inspector=False) as hub:
+        device = await WebSocket.open(hub)
+        try:
+            await device.handshake()
+            sid = (await device.connect())["sid"]
+            with hub_log() as log:
+                for _ in range(5):
+                    await device.send("40/nowhere,")
+                await device.send("42{oops")
+                await device.wait_closed()
+        finally:
+            await device.close()
+    lines = [record.getMessage() for record in log.written
+             if "refused" in record.getMessage() or "closing" in record.getMessage()]
+    assert lines == [
+        "refused a connect from 127.0.0.1: namespace '/nowhere' is not served by this hub",
+        f"{sid} from 127.0.0.1: malformed packet: not JSON, closing the connection"], lines
+
+
 async def test_a_python_device_emitting_a_reserved_name_is_told_why_in_the_journal(clients):
     async with running_hub() as hub:
         device = await clients("py", hub_url(hub), "websocket")

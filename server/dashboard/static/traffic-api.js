@@ -82,8 +82,9 @@ export function formatClock(ms) {
 
 const KIND_LABELS = {event_in: "in", event_out: "out"};
 
-// An event the hub refused (unknown, or the wrong arguments) must not read as traffic that
-// went through: it is labelled so, and entrySummary puts why first.
+// An event the hub refused (unknown, the wrong arguments, or against the hub protocol's
+// rules) must not read as traffic that went through: it is labelled so, and entrySummary
+// puts why first.
 export const refusedEvent = (entry) => entry.kind === "event_in" && Boolean(entry.reason);
 export const kindLabel = (entry) =>
   refusedEvent(entry) ? "in, refused" : KIND_LABELS[entry.kind] || entry.kind;
