@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from server.inspector import Entry
 
-from .traffic_model import kind_words, refused_event, shown_time, who
+from .traffic_model import kind_words, shown_time, who
 
 MAX_TREE_ITEMS = 5_000
 """Tree rows built at most: a 256 KiB payload must not stall the window."""
@@ -54,7 +54,7 @@ def summary(entry: Entry) -> str:
     if entry.event:
         parts.append(entry.event)
     if entry.reason:
-        parts.append(f"refused: {entry.reason}" if refused_event(entry) else entry.reason)
+        parts.append(f"refused: {entry.reason}" if entry.refused_event else entry.reason)
     if entry.room:
         parts.append(f"room {entry.room}")
     if entry.recipients is not None:

@@ -2,8 +2,7 @@
 
 The kind and the free text mean what the inspector's API means by ``kind`` and ``q``
 (``server.inspector.Filter``: the text is looked for, ignoring case, in the client's name,
-the event name and the payload's JSON), but for one kind: *refused* also finds the
-events the hub refused, which the journal records as events in with their reason.
+the event name and the payload's JSON; *refused* also finds the events the hub refused).
 Client, room and event are typed by a person, so they match as the window's other filter
 does: any part of the name, ignoring case; a client also matches by its whole sid,
 including the sender a relay skipped.
@@ -18,7 +17,7 @@ from PySide6.QtCore import QObject, QSortFilterProxyModel
 
 from server.inspector import Entry, Filter, Kind
 
-from .traffic_model import AnyIndex, TrafficModel, refused
+from .traffic_model import AnyIndex, TrafficModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +31,8 @@ class TrafficQuery:
     text: str = ""
 
     def matcher(self) -> Filter:
-        """The inspector's filter for the kind and text (refusals are picked out by
-        ``TrafficFilter``: they are of two kinds)."""
-        kind = None if self.kind == Kind.REFUSED else self.kind
-        return Filter(kind=kind, q=self.text.strip() or None)
+        """The inspector's filter for the kind and text."""
+        return Filter(kind=self.kind, q=self.text.strip() or None)
 
 
 def _contains(value: str | None, wanted: str) -> bool:
@@ -51,14 +48,12 @@ class TrafficFilter(QSortFilterProxyModel):
         self.query = TrafficQuery()
         self._matcher = self.query.matcher()
         self._sid = self._client = self._room = self._event = ""
-        self._refused = False
         self.setSourceModel(source)
 
     def set_query(self, query: TrafficQuery) -> None:
         self.beginFilterChange()
         self.query = query
         self._matcher = query.matcher()
-        self._refused = query.kind == Kind.REFUSED  # a combo box gives it as a plain str
         self._sid = query.client.strip()
         self._client = self._sid.casefold()
         self._room = query.room.strip().casefold()
@@ -70,7 +65,7 @@ class TrafficFilter(QSortFilterProxyModel):
         self.set_query(replace(self.query, **fields))
 
     def accepts(self, entry: Entry) -> bool:
-        if not self._matcher.matches(entry) or (self._refused and not refused(entry)):
+        if not self._matcher.matches(entry):
             return False
         if self._room and not _contains(entry.room, self._room):
             return False

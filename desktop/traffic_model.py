@@ -69,23 +69,13 @@ REFUSED_EVENT = "event refused"
 """An event the hub refused (an ``event_in`` with its reason), as the window says it."""
 
 
-def refused_event(entry: Entry) -> bool:
-    """Whether ``entry`` is an event the hub refused instead of dispatching it."""
-    return bool(entry.reason) and entry.kind is Kind.EVENT_IN
-
-
-def refused(entry: Entry) -> bool:
-    """A refused connect or request, or a refused event."""
-    return entry.kind is Kind.REFUSED or refused_event(entry)
-
-
 def kind_words(entry: Entry) -> str:
     """The entry's kind as the window says it; a refused event says so."""
-    return REFUSED_EVENT if refused_event(entry) else KIND_WORDS[entry.kind]
+    return REFUSED_EVENT if entry.refused_event else KIND_WORDS[entry.kind]
 
 
 def kind_colour(entry: Entry) -> QColor:
-    return KIND_COLOURS[Kind.REFUSED] if refused_event(entry) else KIND_COLOURS[entry.kind]
+    return KIND_COLOURS[Kind.REFUSED] if entry.refused_event else KIND_COLOURS[entry.kind]
 
 
 def shown_time(entry: Entry) -> str:
@@ -109,7 +99,7 @@ def who(entry: Entry) -> str:
 def details(entry: Entry) -> str:
     """One line: the payload, or the reason, or where a client connected from; why a
     refused event was refused, before what it carried."""
-    if refused_event(entry):
+    if entry.refused_event:
         carried = "" if entry.payload is None else f" · {entry.payload[:PREVIEW_CHARS]}"
         return f"refused: {entry.reason}{carried}"
     if entry.payload is not None:

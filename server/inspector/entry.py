@@ -57,7 +57,7 @@ class Target(enum.StrEnum):
 
 
 # The plain values rows hold, as constants for the hot path.
-EVENT_IN, EVENT_OUT = Kind.EVENT_IN.value, Kind.EVENT_OUT.value
+EVENT_IN, EVENT_OUT, REFUSED = Kind.EVENT_IN.value, Kind.EVENT_OUT.value, Kind.REFUSED.value
 TO_SID, TO_ROOM, TO_ALL = Target.SID.value, Target.ROOM.value, Target.ALL.value
 
 Row = Sequence[Any]
@@ -120,6 +120,17 @@ class Entry(EntryFields):
     @property
     def target(self) -> Target | None:
         return _TARGETS[super().target]
+
+    @property
+    def refused_event(self) -> bool:
+        """An event the hub refused instead of dispatching it (an ``event_in`` with why)."""
+        return bool(self.reason) and super().kind == EVENT_IN
+
+    @property
+    def refused(self) -> bool:
+        """A refused connect or request, or a refused event: what the ``refused`` kind
+        filter finds."""
+        return super().kind == REFUSED or self.refused_event
 
     def json_fields(self) -> dict[str, Any]:
         """The API's shape, ready for ``orjson.dumps`` (``args`` is embedded as it was

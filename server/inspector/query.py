@@ -61,7 +61,10 @@ class Filter:
             raise QueryError(f"kind must be one of {known} (got {kind!r:.40})") from None
 
     def matches(self, entry: Entry) -> bool:
-        if self.kind is not None and entry.kind != self.kind:
+        if self.kind == Kind.REFUSED:  # refusals are of two kinds: see Entry.refused
+            if not entry.refused:
+                return False
+        elif self.kind is not None and entry.kind != self.kind:
             return False
         if self.sid is not None and self.sid not in (entry.sid, entry.skip_sid):
             return False

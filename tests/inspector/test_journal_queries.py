@@ -47,6 +47,14 @@ def test_room_event_and_kind_filters(traffic: Journal) -> None:
     assert seqs(traffic, Filter(kind=Kind.EVENT_OUT, event="message", room="kitchen")) == [6]
 
 
+def test_refused_finds_refused_connects_and_refused_events(traffic: Journal) -> None:
+    """Both are what a device was refused: the window's and the dashboard's *refused*."""
+    traffic.record_refused("authentication failed: wrong token", ip="10.0.0.9")
+    traffic.record_event_in("sid-a", "reading", (1,), refused="unknown event 'reading'")
+    assert seqs(traffic, Filter(kind=Kind.REFUSED)) == [8, 9]
+    assert seqs(traffic, Filter(kind=Kind.EVENT_IN)) == [3, 5, 9]
+
+
 @pytest.mark.parametrize(("q", "expected"), [
     ("KITCHEN sensor", [1, 3]),  # client name, any case
     ("room_MESSAGE", [5]),  # event name
