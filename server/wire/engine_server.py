@@ -6,14 +6,14 @@ import asyncio
 import json
 import logging
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import engineio
 from engineio import async_socket, packet
 
 from ..log_filters import once_per
-from ..network import client_ip
+from ..network import UNKNOWN_ADDRESS, IPNetwork, client_ip
 from ..runtime.lean_primitives import LeanQueue
 from .asgi_request import translate_request
 from .checked_websocket import TOO_LARGE
@@ -67,15 +67,15 @@ class _SessionTable(dict[str, async_socket.AsyncSocket]):
     any hook runs; storing it is the first moment we can make it ours.
     """
 
-    arriving: dict[str, Any] | None = None
-    """The ASGI scope of the handshake being served (``HubEngineServer._handle_connect``):
-    python-engineio stores the new session before it first awaits, so the session stored
-    next is that request's, and keeps its peer's address."""
+    arriving: str = UNKNOWN_ADDRESS
+    """The client's address in the handshake being served (``HubEngineServer.
+    _handle_connect``): python-engineio stores the new session before it first awaits, so
+    the session stored next is that request's, and keeps that address."""
 
     def __setitem__(self, sid: str, socket: async_socket.AsyncSocket) -> None:
         if type(socket) is async_socket.AsyncSocket:
-            HubEngineSocket.adopt(socket, client_ip(self.arriving or {}))
-            self.arriving = None  # not kept alive by the table
+            HubEngineSocket.adopt(socket, self.arriving)
+            self.arriving = UNKNOWN_ADDRESS
         super().__setitem__(sid, socket)
 
 
@@ -89,6 +89,8 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
     words); returns whether to log it (False: that address had it moments ago)."""
     on_drop: Callable[[str, str], None] | None = None
     """Told of a session dropped for its input: the Engine.IO sid and why."""
+    trusted_proxies: Sequence[IPNetwork] = ()
+    """Whose ``X-Forwarded-For`` names the client in log lines (``server.network``)."""
     socketio_sid: Callable[[str], str | None] | None = None
     """The Socket.IO sid of an Engine.IO session that joined ``/``, if it did: log lines
     name a session as the connect line and the journal do (the Engine.IO sid is shown
@@ -147,7 +149,8 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
 
     async def _handle_connect(self, environ: dict[str, Any], transport: str,
                               jsonp_index: int | None = None) -> Any:
-        self.sockets.arriving = environ.get("asgi.scope", {})  # see _SessionTable
+        self.sockets.arriving = client_ip(environ.get("asgi.scope", {}),
+                                          self.trusted_proxies)  # see _SessionTable
         return await super()._handle_connect(environ, transport, jsonp_index)
 
     def _refusal(self, scope: dict[str, Any]) -> Refusal | None:
@@ -230,7 +233,7 @@ class HubEngineServer(engineio.AsyncServer):  # type: ignore[misc]  # untyped li
         hundreds of times a second) writes one line, not one a request."""
         # A refused request is the client's mistake: INFO, where python-engineio said ERROR.
         error, words = refusal
-        peer = client_ip(scope)  # the TCP peer: the proxy rule is the Socket.IO layer's
+        peer = client_ip(scope, self.trusted_proxies)
         if self.on_refusal is None:  # no journal keeps the window: the log's filter does
             logger.info("refused a request from %s: %s", peer, words,
                         extra=once_per(peer, words))

@@ -108,7 +108,7 @@ class HubSocketIOServer(RecordingServer):
         self.find_client = find_client
         self.connect_timeout = connect_timeout
         self.pending = PendingSessions(max_pending_sessions_per_ip, max_clients)
-        self.trusted_proxies = trusted_proxies
+        self.trusted_proxies = self.eio.trusted_proxies = trusted_proxies
         self._attachment_bytes: dict[str, int] = {}
         self.eio.on_offence = self._drop
         # Drop lines name the session as the hub shows it, the inspector on or off.

@@ -66,6 +66,26 @@ async def test_each_bad_request_is_explained_once(hub: HubServer):
         "Engine.IO 4"]
 
 
+async def test_behind_a_trusted_proxy_the_lines_name_the_device_not_the_proxy():
+    async with running_hub(trusted_proxies=["127.0.0.1"]) as hub:
+        device = Polling(hub)
+        device.http.headers["X-Forwarded-For"] = "192.168.7.7"
+        try:
+            await device.open()
+            sid = (await device.connect())["sid"]
+            with hub_log() as log:
+                await device.post('42["x", NaN]')  # dropped: not JSON
+                await wait_until(lambda: bool(dropped(hub)), message="the dropped entry")
+                assert (await device.get_response()).status_code == 400
+        finally:
+            await device.http.aclose()
+    lines = [record.getMessage() for record in log.written
+             if "refused" in record.getMessage() or "closing" in record.getMessage()]
+    assert lines == [
+        f"{sid} from 192.168.7.7: malformed packet: not JSON, closing the connection",
+        f"refused a request from 192.168.7.7: {STALE_SESSION}"], lines
+
+
 # -- drops name the session as the hub shows it, and say what was wrong
 
 def dropped(hub: HubServer) -> list[Any]:
