@@ -14,7 +14,7 @@ no protocol: ``client_name(auth)``, the name a refused connect gave (and, for
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import socketio
@@ -22,25 +22,19 @@ from socketio import exceptions
 
 from ..inspector.recorder import KICKED, TrafficRecorder, disconnect_reason
 from ..log_filters import once_per
+from ..network import IPNetwork, client_ip
 from .repeated_refusal import RepeatedRefusal
 
 logger = logging.getLogger(__name__)
 _NO_ROOMS: Mapping[Any, Any] = {}
 
 
-def _peer(scope: Mapping[str, Any]) -> str:
-    return str((scope.get("client") or ("unknown",))[0])
-
-
-def _refused_client(scope: Mapping[str, Any], client: str | None) -> str:
-    """A refused client as log lines name it: by the name it gave, if any, and its address."""
-    return f"{client!r} ({_peer(scope)})" if client else _peer(scope)
-
-
 class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
     """python-socketio's server with the inspector's hooks, and ``kick``."""
 
     recorder: TrafficRecorder | None = None
+    trusted_proxies: Sequence[IPNetwork] = ()
+    """Whose ``X-Forwarded-For`` names a refused client in the log, as in the journal."""
     _kicking: frozenset[str] = frozenset()
 
     def record_traffic(self, recorder: TrafficRecorder) -> None:
@@ -48,6 +42,14 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         self.recorder = recorder
         self.eio.on_refusal = recorder.refused_request
         self.eio.on_drop = self._report_drop
+
+    def _peer(self, scope: Mapping[str, Any]) -> str:
+        return client_ip(scope, self.trusted_proxies)
+
+    def _refused_client(self, scope: Mapping[str, Any], client: str | None) -> str:
+        """A refused client as log lines name it: by the name it gave, if any, and its
+        address."""
+        return f"{client!r} ({self._peer(scope)})" if client else self._peer(scope)
 
     def _scope(self, eio_sid: str) -> Mapping[str, Any]:
         scope: Mapping[str, Any] = self.environ.get(eio_sid, {}).get("asgi.scope", {})
@@ -64,10 +66,10 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         why = f"namespace {namespace[:64]!r} is not served by this hub"
         scope = self._scope(eio_sid)
         if self.recorder is None:  # no journal keeps the window: the log's filter does
-            logger.info("refused a connect from %s: %s", _peer(scope), why,
-                        extra=once_per(_peer(scope), why))
+            logger.info("refused a connect from %s: %s", self._peer(scope), why,
+                        extra=once_per(self._peer(scope), why))
         elif self.recorder.refused_request(scope, why, namespace):
-            logger.info("refused a connect from %s: %s", _peer(scope), why)
+            logger.info("refused a connect from %s: %s", self._peer(scope), why)
 
     async def kick(self, sid: str, namespace: str = "/") -> bool:
         """Disconnect ``sid`` for the dashboard (recorded as ``kicked``); False if unknown."""
@@ -183,7 +185,7 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
                         client: str | None) -> None:
         # The message the client was given, logged where python-socketio logged nothing.
         scope = environ.get("asgi.scope", {})
-        logger.info("refused a connect from %s to %s: %s", _refused_client(scope, client),
+        logger.info("refused a connect from %s to %s: %s", self._refused_client(scope, client),
                     namespace, why)
         if self.recorder is not None:
             self.recorder.connect_refused(scope, namespace, why, client)
@@ -195,11 +197,11 @@ class RecordingServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped li
         scope = environ.get("asgi.scope", {})
         if self.recorder is None:
             logger.info("refused a connect from %s to %s: %s",
-                        _refused_client(scope, client), namespace, why,
-                        extra=once_per(_peer(scope), why))
+                        self._refused_client(scope, client), namespace, why,
+                        extra=once_per(self._peer(scope), why))
         elif self.recorder.refused_request(scope, why, namespace, client):
             logger.info("refused a connect from %s to %s: %s",
-                        _refused_client(scope, client), namespace, why)
+                        self._refused_client(scope, client), namespace, why)
 
     async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         namespace = namespace or "/"

@@ -74,6 +74,7 @@ async def test_behind_a_trusted_proxy_the_lines_name_the_device_not_the_proxy():
             await device.open()
             sid = (await device.connect())["sid"]
             with hub_log() as log:
+                await device.post("40/nowhere,")
                 await device.post('42["x", NaN]')  # dropped: not JSON
                 await wait_until(lambda: bool(dropped(hub)), message="the dropped entry")
                 assert (await device.get_response()).status_code == 400
@@ -82,6 +83,7 @@ async def test_behind_a_trusted_proxy_the_lines_name_the_device_not_the_proxy():
     lines = [record.getMessage() for record in log.written
              if "refused" in record.getMessage() or "closing" in record.getMessage()]
     assert lines == [
+        "refused a connect from 192.168.7.7: namespace '/nowhere' is not served by this hub",
         f"{sid} from 192.168.7.7: malformed packet: not JSON, closing the connection",
         f"refused a request from 192.168.7.7: {STALE_SESSION}"], lines
 
