@@ -71,7 +71,8 @@ class HubEngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]  # untype
     _overflowed = False
 
     address = "unknown"
-    """The peer that opened the session (its TCP peer), for log lines."""
+    """The client that opened the session (behind a trusted proxy, the one it forwarded
+    for), for log lines."""
 
     @classmethod
     def adopt(cls, socket: async_socket.AsyncSocket, address: str) -> None:
